@@ -1,0 +1,1 @@
+"""Contacts core: models, rules, the store, search and the service API both front ends call."""

@@ -1,0 +1,70 @@
+"""Typed errors. Every message is meant for the person who caused it: it names the field and the value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class ContactsError(Exception):
+    """Base of every error core raises on purpose; ``str(error)`` is a message for a person."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    value: Any
+    message: str
+
+    def __str__(self) -> str:
+        shown = _show(self.value)
+        return f"{self.field}: {self.message} (got {shown})" if shown else f"{self.field}: {self.message}"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return ""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class ValidationFailed(ContactsError):
+    """One or more fields are invalid. ``problems`` lists each with its field, value and the rule."""
+
+    def __init__(self, problems: list[FieldProblem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+    @classmethod
+    def one(cls, field: str, value: Any, message: str) -> ValidationFailed:
+        return cls([FieldProblem(field, value, message)])
+
+
+class NotFound(ContactsError):
+    def __init__(self, kind: str, record_id: Any):
+        self.kind, self.record_id = kind, record_id
+        super().__init__(f"no {kind} with id {record_id!r}")
+
+
+class PermissionDenied(ContactsError):
+    """The acting user may not do this; nothing was changed."""
+
+
+class Conflict(ContactsError):
+    """The record changed since the caller read it; nothing was changed."""
+
+
+class StoreError(ContactsError):
+    """The data directory cannot be used as it is."""
+
+
+class CorruptStore(StoreError):
+    """A store file is damaged. Core refuses to open it and never writes over it."""
+
+
+class UnsupportedStoreFormat(StoreError):
+    """The store was written in a format this release does not read."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the store's write lock for too long."""

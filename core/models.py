@@ -1,0 +1,301 @@
+"""The records of the directory, validated on every write.
+
+Limits follow the product's field reference (``shared/reference/external-contacts.md``). Derived phone fields are
+computed from what was typed, using the region in the validation context (``{"region": "US"}``); records read back
+from the store were validated when written and are built with ``{"stored": True}`` so reads never re-parse phones.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from core.phones import is_region, parse_phone
+
+DEFAULT_DIVISION = "Home"
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http:// or https:// address")
+    return value
+
+
+def _single_line(value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise ValueError("must be a single line")
+    return value
+
+
+def Text(max_length: int, *, required: bool = False) -> Any:
+    """A trimmed single-line string of at most ``max_length`` characters; optional ones turn blank into None."""
+    base = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)]
+    if required:
+        return Annotated[base, AfterValidator(_single_line)]
+    return Annotated[base | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v and _single_line(v))]
+
+
+Name = Text(1000, required=True)
+OptionalName = Text(1000)
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), AfterValidator(_http_url)]
+OptionalUrl = Annotated[Url | None, BeforeValidator(_blank_to_none)]
+DivisionName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\w][\w .&-]*$")
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class PhoneKind(StrEnum):
+    work = "work"
+    cell = "cell"
+    home = "home"
+    other = "other"
+
+
+class Phone(Strict):
+    """A number as typed (``raw``) and what it normalizes to. SMS is off until someone turns it on."""
+
+    kind: PhoneKind = PhoneKind.work
+    raw: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    e164: str | None = None
+    extension: str | None = None
+    region: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
+    sms: bool = False
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not is_region(value):
+            raise ValueError("must be a two-letter region code such as US or GB")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _normalize(self, info: ValidationInfo) -> Phone:
+        context = info.context or {}
+        if context.get("stored"):
+            return self
+        parsed = parse_phone(self.raw, self.region or context.get("region", "US"))
+        self.e164 = parsed.e164
+        self.extension = parsed.extension
+        self.region = parsed.region or self.region
+        return self
+
+
+class EmailKind(StrEnum):
+    work = "work"
+    personal = "personal"
+    other = "other"
+
+
+class Email(Strict):
+    kind: EmailKind = EmailKind.work
+    address: Annotated[EmailStr, StringConstraints(max_length=256)]
+
+
+class SocialNetwork(StrEnum):
+    whatsapp = "whatsapp"
+    twitter = "twitter"
+    facebook = "facebook"
+    line = "line"
+    instagram = "instagram"
+
+
+_HANDLE_RULES = {
+    SocialNetwork.twitter: (re.compile(r"^[A-Za-z0-9_]+$"), "letters, digits and _ (an @ in front is dropped)"),
+    SocialNetwork.instagram: (re.compile(r"^[A-Za-z0-9._]{1,30}$"), "up to 30 letters, digits, . and _"),
+    SocialNetwork.facebook: (re.compile(r"^\S+$"), "no spaces"),
+    SocialNetwork.line: (re.compile(r"^\S+$"), "no spaces"),
+}
+
+
+class Social(Strict):
+    network: SocialNetwork
+    handle: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    display_name: Text(100) = None
+
+    @model_validator(mode="after")
+    def _check_handle(self, info: ValidationInfo) -> Social:
+        context = info.context or {}
+        if context.get("stored"):
+            return self
+        if self.network is SocialNetwork.whatsapp:
+            parsed = parse_phone(self.handle, context.get("region", "US"))
+            if not parsed.e164:
+                raise ValueError(f"a WhatsApp handle is a phone number; {self.handle!r} is not a valid one")
+            self.handle = parsed.e164
+            return self
+        self.handle = self.handle.removeprefix("@")
+        pattern, rule = _HANDLE_RULES[self.network]
+        if not pattern.match(self.handle):
+            raise ValueError(f"a {self.network.value} handle allows {rule}; got {self.handle!r}")
+        return self
+
+
+class Address(Strict):
+    address1: Text(200) = None
+    address2: Text(200) = None
+    city: Text(100) = None
+    state: Text(50) = None
+    postal_code: Text(25) = None
+    country_code: Text(25) = None
+
+
+class ExternalId(Strict):
+    """The key another system (a CRM, a billing system) uses for this record."""
+
+    source: Text(255, required=True)
+    value: Text(255, required=True)
+
+
+class Record(Strict):
+    """Fields every directory record has; ``id``, ``version`` and the timestamps are set by the store."""
+
+    id: int | None = None
+    version: int = 0
+    division: DivisionName = DEFAULT_DIVISION
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
+
+
+class Party(Record):
+    """What contacts and organizations share."""
+
+    address: Address | None = None
+    external_system_url: OptionalUrl = None
+    external_ids: list[ExternalId] = Field(default_factory=list, max_length=10)
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("external_ids")
+    @classmethod
+    def _distinct_ids(cls, ids: list[ExternalId]) -> list[ExternalId]:
+        seen = set()
+        for item in ids:
+            key = (item.source.casefold(), item.value)
+            if key in seen:
+                raise ValueError(f"{item.source} id {item.value!r} is listed twice")
+            seen.add(key)
+        return ids
+
+
+class Contact(Party):
+    first_name: Name
+    middle_name: OptionalName = None
+    last_name: Name
+    salutation: OptionalName = None
+    title: OptionalName = None
+    organization_id: int | None = None
+    phones: list[Phone] = Field(default_factory=list)
+    emails: list[Email] = Field(default_factory=list)
+    socials: list[Social] = Field(default_factory=list)
+    survey_opt_out: bool = False
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
+
+
+class Organization(Party):
+    name: Name
+    websites: list[Url] = Field(default_factory=list, max_length=20)
+    phone: Phone | None = None
+    fax: Phone | None = None
+    industry: Text(255) = None
+    company_type: Text(255) = None
+    tags: list[Text(100, required=True)] = Field(default_factory=list, max_length=50)
+
+    @property
+    def full_name(self) -> str:
+        return self.name
+
+
+SubjectKind = Literal["contact", "organization"]
+
+
+class NoteSource(Strict):
+    """Where a note came from, for example a Slack message."""
+
+    channel_id: Text(100) = None
+    channel_name: Text(255) = None
+    message_ts: Text(50) = None
+    permalink: OptionalUrl = None
+    interaction_id: int | None = None
+
+
+class Note(Strict):
+    id: int | None = None
+    version: int = 0
+    subject_kind: SubjectKind
+    subject_id: int
+    text: Annotated[str, StringConstraints(min_length=1, max_length=32_000)]
+    author: Text(255, required=True)
+    source: NoteSource | None = None
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("must not be blank")
+        return text
+
+
+class Relationship(Strict):
+    """An internal user's role towards an organization, such as its account manager."""
+
+    id: int | None = None
+    version: int = 0
+    organization_id: int
+    user: Text(255, required=True)
+    role: Text(100, required=True)
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
+
+
+class Division(Strict):
+    id: int | None = None
+    version: int = 0
+    name: DivisionName
+    description: Text(1000) = None
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
+
+
+class AuditEntry(Strict):
+    """One change: who, when, what. ``changes`` maps a field to ``[before, after]``."""
+
+    id: int | None = None
+    subject: str
+    action: str
+    actor: str
+    at: datetime
+    changes: dict[str, list[Any]] = Field(default_factory=dict)
+    detail: str | None = None

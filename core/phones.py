@@ -1,0 +1,108 @@
+"""Phone numbers: normalization to E.164 and the candidate keys a typed number can match.
+
+Numbers are kept as typed; the E.164 form is derived. Parsing with phonenumbers costs ~45 µs, so lookups first
+try the forms a person or a telephony system most often types (international, IDD, national) as direct index keys
+and only parse when none of those hits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneMetadata, PhoneNumberFormat
+
+_FORMATTING = re.compile(r"[\s().\-/\u00a0]")
+_NON_DIGITS = re.compile(r"\D")
+_PLAIN_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedPhone:
+    e164: str | None
+    extension: str | None
+    region: str | None
+
+
+@lru_cache(maxsize=100_000)
+def parse_phone(text: str, default_region: str) -> ParsedPhone:
+    """Parse ``text`` as a person typed it; ``default_region`` applies to numbers without a country code.
+
+    A number that does not parse, or parses but is not a valid number, gets no E.164 form: it is still stored as
+    typed and found by its digits.
+    """
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException:
+        return ParsedPhone(None, None, None)
+    extension = number.extension or None
+    if not phonenumbers.is_valid_number(number):
+        return ParsedPhone(None, extension, None)
+    return ParsedPhone(
+        phonenumbers.format_number(number, PhoneNumberFormat.E164),
+        extension,
+        phonenumbers.region_code_for_number(number),
+    )
+
+
+def digits_of(text: str) -> str:
+    return _NON_DIGITS.sub("", text)
+
+
+def is_region(code: str) -> bool:
+    return code.upper() in phonenumbers.SUPPORTED_REGIONS
+
+
+@dataclass(frozen=True, slots=True)
+class _RegionDialling:
+    country_code: str
+    national_prefix: str | None
+    international_prefix: str | None
+
+
+@lru_cache(maxsize=None)
+def _dialling(region: str) -> _RegionDialling:
+    metadata = PhoneMetadata.metadata_for_region(region)
+    country_code = str(phonenumbers.country_code_for_region(region))
+    if metadata is None:
+        return _RegionDialling(country_code, None, None)
+    idd = metadata.international_prefix
+    return _RegionDialling(
+        country_code,
+        metadata.national_prefix or None,
+        idd if idd and _PLAIN_DIGITS.fullmatch(idd) else None,
+    )
+
+
+def e164_candidates(text: str, default_region: str) -> Iterator[str]:
+    """E.164 strings that ``text`` may denote, cheapest first; the last one is the parsed form.
+
+    The cheap forms are only guesses; a caller treats one as a match only when it is a stored, validated E.164
+    number, which is what the parsed form would give for the number typed.
+    """
+    plain = _FORMATTING.sub("", text)
+    if plain.startswith("+") and plain[1:].isdigit():
+        yield plain
+    elif plain.isdigit():
+        dialling = _dialling(default_region)
+        idd = dialling.international_prefix
+        if idd and plain.startswith(idd):
+            yield "+" + plain[len(idd):]
+        else:
+            yield "+" + dialling.country_code + plain
+            prefix = dialling.national_prefix
+            if prefix and plain.startswith(prefix):
+                yield "+" + dialling.country_code + plain[len(prefix):]
+    parsed = parse_phone(text.strip(), default_region)
+    if parsed.e164:
+        yield parsed.e164
+
+
+def looks_like_phone(text: str) -> bool:
+    """True for input a person would mean as a phone number: mostly digits, at least three of them."""
+    stripped = _FORMATTING.sub("", text).removeprefix("+")
+    stripped = re.sub(r"(?i)(ext\.?|x|#)\d*$", "", stripped)
+    return len(stripped) >= 3 and stripped.isdigit()

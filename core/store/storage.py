@@ -1,0 +1,254 @@
+"""A TinyDB storage that writes one journal line per transaction and keeps documents and indexes in memory.
+
+TinyDB's stock storages hand the whole database to ``write`` on every change, which makes a write O(records) and
+rewrites the file. This storage keeps every document in memory as its JSON bytes (compact, and decoded only when
+read), applies changes in place, and commits each transaction as a single durable journal line (see
+``core.store.files``). Before every read it picks up what other processes committed, so a bot and a terminal UI can
+share one data directory.
+
+Inside ``transaction()`` changes apply to memory at once (so later reads in the same transaction see them) and are
+undone if the transaction fails before its journal line is on disk.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb.storages import Storage
+
+from core.errors import StoreError
+from core.store.files import Op, StoreFiles, require_store_directory
+from core.store.indexes import Index, IndexSpec
+
+MIN_COMPACT_BYTES = 8 << 20
+
+
+class DocsView(Mapping[str, dict]):
+    """One table as TinyDB's ``Table`` reads it: string ids to documents, decoded on access."""
+
+    def __init__(self, docs: dict[int, bytes]):
+        self._docs = docs
+
+    def __getitem__(self, key: str | int) -> dict:
+        return orjson.loads(self._docs[int(key)])
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            return int(key) in self._docs  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return False
+
+    def __iter__(self) -> Iterator[str]:
+        return (str(k) for k in list(self._docs))
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def items(self):  # type: ignore[override]
+        return ((str(k), orjson.loads(v)) for k, v in list(self._docs.items()))
+
+
+class JournalStorage(Storage):
+    def __init__(self, path: str | Path, indexes: Iterable[IndexSpec] = (), *, compact_ratio: float = 0.5):
+        directory = Path(path)
+        require_store_directory(directory)
+        self._files = StoreFiles(directory)
+        self._tables: dict[str, dict[int, bytes]] = {}
+        self._indexes = {spec.name: Index(spec) for spec in indexes}
+        self._table_indexes: dict[str, list[Index]] = {}
+        for index in self._indexes.values():
+            self._table_indexes.setdefault(index.spec.table, []).append(index)
+        self._mutex = threading.RLock()
+        self._pending: dict[tuple[str, int], bytes | None] | None = None
+        self._undo: list[Op] = []
+        self._next_in_transaction: dict[str, int] = {}
+        self._compact_ratio = compact_ratio
+        self.revision = 0
+        self._files.open(self._apply)
+
+    @property
+    def directory(self) -> Path:
+        return self._files.directory
+
+    # ----- applying changes to memory
+
+    def _apply(self, table: str, doc_id: int, raw: bytes | None) -> None:
+        docs = self._tables.get(table)
+        if docs is None:
+            docs = self._tables[table] = {}
+        old = docs.get(doc_id)
+        indexes = self._table_indexes.get(table)
+        if indexes:
+            old_doc = None if old is None else orjson.loads(old)
+            new_doc = None if raw is None else orjson.loads(raw)
+            for index in indexes:
+                old_keys = set(index.spec.keys(old_doc)) if old_doc is not None else set()
+                new_keys = set(index.spec.keys(new_doc)) if new_doc is not None else set()
+                if old_keys != new_keys:
+                    index.discard(doc_id, old_keys - new_keys)
+                    index.add(doc_id, new_keys - old_keys)
+        if raw is None:
+            docs.pop(doc_id, None)
+        else:
+            docs[doc_id] = raw
+        self.revision += 1
+
+    def _refresh(self) -> None:
+        if self._pending is None:
+            self._files.catch_up(self._apply)
+
+    # ----- reading
+
+    def refresh(self) -> bool:
+        """Pick up changes other processes committed; True if there were any."""
+        with self._mutex:
+            return self._pending is None and self._files.catch_up(self._apply)
+
+    def read(self) -> dict[str, Mapping[str, dict]]:
+        with self._mutex:
+            self._refresh()
+            return {name: DocsView(docs) for name, docs in self._tables.items()}
+
+    def table_view(self, table: str) -> DocsView:
+        with self._mutex:
+            self._refresh()
+            return DocsView(self._tables.setdefault(table, {}))
+
+    def get(self, table: str, doc_id: int) -> dict | None:
+        with self._mutex:
+            self._refresh()
+            raw = self._tables.get(table, {}).get(doc_id)
+            return None if raw is None else orjson.loads(raw)
+
+    def get_many(self, table: str, doc_ids: Iterable[int]) -> dict[int, dict]:
+        with self._mutex:
+            self._refresh()
+            docs = self._tables.get(table, {})
+            return {i: orjson.loads(docs[i]) for i in doc_ids if i in docs}
+
+    def ids(self, table: str) -> list[int]:
+        with self._mutex:
+            self._refresh()
+            return list(self._tables.get(table, {}))
+
+    def count(self, table: str) -> int:
+        with self._mutex:
+            self._refresh()
+            return len(self._tables.get(table, {}))
+
+    def find(self, index: str, key: str) -> set[int]:
+        with self._mutex:
+            self._refresh()
+            return self._index(index).get(key)
+
+    def find_prefix(self, index: str, prefix: str) -> set[int]:
+        with self._mutex:
+            self._refresh()
+            return self._index(index).ids_with_prefix(prefix)
+
+    def _index(self, name: str) -> Index:
+        try:
+            return self._indexes[name]
+        except KeyError:
+            raise StoreError(f"no index named {name!r}") from None
+
+    # ----- writing
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes into one atomic, durable commit; nested calls join the outer transaction."""
+        with self._mutex:
+            if self._pending is not None:
+                yield
+                return
+            with self._files.locked():
+                self._files.catch_up(self._apply)
+                self._pending, self._undo, self._next_in_transaction = {}, [], {}
+                try:
+                    yield
+                    if self._pending:
+                        self._files.append([(t, i, raw) for (t, i), raw in self._pending.items()])
+                except BaseException:
+                    for table, doc_id, raw in reversed(self._undo):
+                        self._apply(table, doc_id, raw)
+                    raise
+                finally:
+                    self._pending, self._undo = None, []
+                if self._files.journal_bytes > max(MIN_COMPACT_BYTES, self._files.snapshot_bytes * self._compact_ratio):
+                    self._compact_locked()
+
+    def _require_transaction(self) -> dict[tuple[str, int], bytes | None]:
+        if self._pending is None:
+            raise StoreError("a write must run inside storage.transaction()")
+        return self._pending
+
+    def next_id(self, table: str) -> int:
+        self._require_transaction()
+        doc_id = max(self._files.next_ids.get(table, 1), self._next_in_transaction.get(table, 1))
+        self._next_in_transaction[table] = doc_id + 1
+        return doc_id
+
+    def put(self, table: str, doc_id: int, doc: Mapping[str, Any]) -> None:
+        self.put_raw(table, doc_id, orjson.dumps(doc))
+
+    def put_raw(self, table: str, doc_id: int, raw: bytes) -> None:
+        pending = self._require_transaction()
+        self._undo.append((table, doc_id, self._tables.get(table, {}).get(doc_id)))
+        pending[(table, doc_id)] = raw
+        if doc_id >= self._next_in_transaction.get(table, 1):
+            self._next_in_transaction[table] = doc_id + 1
+        self._apply(table, doc_id, raw)
+
+    def remove(self, table: str, doc_id: int) -> None:
+        pending = self._require_transaction()
+        old = self._tables.get(table, {}).get(doc_id)
+        if old is None:
+            return
+        self._undo.append((table, doc_id, old))
+        pending[(table, doc_id)] = None
+        self._apply(table, doc_id, None)
+
+    def write(self, data: dict[str, Mapping[str, Any]]) -> None:
+        """TinyDB's whole-database write (used by ``drop_tables`` and friends), turned into the changes it implies."""
+        with self.transaction():
+            for table in list(self._tables):
+                wanted = data.get(table, {})
+                for doc_id in [i for i in self._tables[table] if str(i) not in wanted and i not in wanted]:
+                    self.remove(table, doc_id)
+            for table, docs in data.items():
+                for key, doc in docs.items():
+                    raw = orjson.dumps(doc)
+                    if self._tables.get(table, {}).get(int(key)) != raw:
+                        self.put_raw(table, int(key), raw)
+
+    # ----- maintenance
+
+    def compact(self) -> None:
+        """Fold the journal into a new snapshot now (it also happens by itself as the journal grows)."""
+        with self._mutex, self._files.locked():
+            self._files.catch_up(self._apply)
+            self._compact_locked()
+
+    def _compact_locked(self) -> None:
+        self._files.compact(
+            (table, doc_id, raw) for table, docs in self._tables.items() for doc_id, raw in docs.items()
+        )
+
+    def stats(self) -> dict[str, int]:
+        with self._mutex:
+            self._refresh()
+            return {
+                "generation": self._files.generation,
+                "snapshot_bytes": self._files.snapshot_bytes,
+                "journal_bytes": self._files.journal_bytes,
+                **{f"{table}": len(docs) for table, docs in self._tables.items()},
+            }
+
+    def close(self) -> None:
+        with self._mutex:
+            self._files.close()
