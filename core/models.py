@@ -18,13 +18,14 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+
+from email_validator import EmailNotValidError, validate_email
 
 from core.phones import is_region, parse_phone
 
@@ -44,18 +45,24 @@ def _http_url(value: str) -> str:
     return value
 
 
-def _single_line(value: str) -> str:
-    if "\n" in value or "\r" in value:
-        raise ValueError("must be a single line")
-    return value
+SINGLE_LINE = r"^[^\r\n]*$"
+DIVISION_NAME = r"^[\w][\w .&-]*$"
+FIELD_KEY = r"^[a-z][a-z0-9_]{0,63}$"
+
+# What each pattern means, for error messages a person can act on.
+PATTERN_RULES = {
+    SINGLE_LINE: "must be a single line",
+    DIVISION_NAME: "may hold letters, digits, spaces, '.', '&' and '-', starting with a letter or digit",
+    FIELD_KEY: "must start with a lower-case letter and hold only lower-case letters, digits and _ (at most 64)",
+}
 
 
 def Text(max_length: int, *, required: bool = False) -> Any:
     """A trimmed single-line string of at most ``max_length`` characters; optional ones turn blank into None."""
-    base = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)]
-    if required:
-        return Annotated[base, AfterValidator(_single_line)]
-    return Annotated[base | None, BeforeValidator(_blank_to_none), AfterValidator(lambda v: v and _single_line(v))]
+    base = Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length, pattern=SINGLE_LINE)
+    ]
+    return base if required else Annotated[base | None, BeforeValidator(_blank_to_none)]
 
 
 Name = Text(1000, required=True)
@@ -63,12 +70,12 @@ OptionalName = Text(1000)
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), AfterValidator(_http_url)]
 OptionalUrl = Annotated[Url | None, BeforeValidator(_blank_to_none)]
 DivisionName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\w][\w .&-]*$")
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=DIVISION_NAME)
 ]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class PhoneKind(StrEnum):
@@ -117,7 +124,17 @@ class EmailKind(StrEnum):
 
 class Email(Strict):
     kind: EmailKind = EmailKind.work
-    address: Annotated[EmailStr, StringConstraints(max_length=256)]
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+
+    @field_validator("address")
+    @classmethod
+    def _valid_syntax(cls, address: str, info: ValidationInfo) -> str:
+        if (info.context or {}).get("stored"):
+            return address
+        try:
+            return validate_email(address, check_deliverability=False).normalized
+        except EmailNotValidError as error:
+            raise ValueError(f"is not a valid email address: {error}") from None
 
 
 class SocialNetwork(StrEnum):

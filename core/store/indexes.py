@@ -79,3 +79,9 @@ class Index:
         self._ids.clear()
         if self._sorted is not None:
             self._sorted.clear()
+
+    def shared(self) -> Iterator[tuple[str, set[int]]]:
+        """Keys that more than one document has, with those documents' ids."""
+        for key, held in list(self._ids.items()):
+            if isinstance(held, set) and len(held) > 1:
+                yield key, set(held)

@@ -68,6 +68,7 @@ class JournalStorage(Storage):
         self._undo: list[Op] = []
         self._next_in_transaction: dict[str, int] = {}
         self._compact_ratio = compact_ratio
+        self._reading = 0
         self.revision = 0
         self._files.open(self._apply)
 
@@ -99,15 +100,26 @@ class JournalStorage(Storage):
         self.revision += 1
 
     def _refresh(self) -> None:
-        if self._pending is None:
+        if self._pending is None and not self._reading:
             self._files.catch_up(self._apply)
 
     # ----- reading
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """A consistent view for several reads: other processes' commits are picked up once, at the start."""
+        with self._mutex:
+            self._refresh()
+            self._reading += 1
+            try:
+                yield
+            finally:
+                self._reading -= 1
+
     def refresh(self) -> bool:
         """Pick up changes other processes committed; True if there were any."""
         with self._mutex:
-            return self._pending is None and self._files.catch_up(self._apply)
+            return self._pending is None and not self._reading and self._files.catch_up(self._apply)
 
     def read(self) -> dict[str, Mapping[str, dict]]:
         with self._mutex:
@@ -150,6 +162,11 @@ class JournalStorage(Storage):
         with self._mutex:
             self._refresh()
             return self._index(index).ids_with_prefix(prefix)
+
+    def shared_keys(self, index: str) -> list[tuple[str, set[int]]]:
+        with self._mutex:
+            self._refresh()
+            return list(self._index(index).shared())
 
     def _index(self, name: str) -> Index:
         try:

@@ -1,0 +1,192 @@
+"""The ``contacts`` command. Exit status: 0 found or done, 1 nothing found, 2 bad input (reason on stderr)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.config import default_data_dir
+from core.customfields import FieldType
+from core.demo import populate
+from core.directory import Directory, Lookup
+from core.errors import ContactsError
+from core.models import Contact, Organization
+from core.policy import Actor
+
+FOUND, NOTHING, BAD_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="contacts", description="External contacts directory.")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="where the directory is kept (default: $CONTACTS_DATA_DIR, else your user data dir)")
+    parser.add_argument("--as", dest="actor", default=None, help="act as this user (default: your login name)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="fill an empty directory with realistic sample records")
+    demo.add_argument("--contacts", type=int, default=500, help="how many contacts (default 500)")
+    demo.add_argument("--seed", type=int, default=7, help="the same seed gives the same records")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if there are contacts")
+
+    lookup = commands.add_parser("lookup", help="find contacts by phone (any format), email, @handle or words")
+    lookup.add_argument("value")
+    lookup.add_argument("--json", action="store_true", help="print JSON")
+
+    schema = commands.add_parser("schema", help="list, add, disable and enable custom fields")
+    schema_commands = schema.add_subparsers(dest="schema_command", required=True, metavar="ACTION")
+    listing = schema_commands.add_parser("list", help="the custom fields of contacts and organizations")
+    listing.add_argument("entity", nargs="?", choices=["contact", "organization"])
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    add = schema_commands.add_parser("add", help="add a custom field")
+    add.add_argument("entity", choices=["contact", "organization"])
+    add.add_argument("key", help="lower-case letters, digits and _; fixed once added")
+    add.add_argument("--label", required=True)
+    add.add_argument("--type", required=True, choices=[t.value for t in FieldType])
+    add.add_argument("--max-length", type=int)
+    add.add_argument("--minimum", type=float)
+    add.add_argument("--maximum", type=float)
+    add.add_argument("--option", action="append", default=[], help="an enum option (repeat for each)")
+    for name, text in (("disable", "disable a field (its values are kept)"), ("enable", "enable a disabled field")):
+        toggle = schema_commands.add_parser(name, help=text)
+        toggle.add_argument("entity", choices=["contact", "organization"])
+        toggle.add_argument("key")
+
+    commands.add_parser("compact", help="fold the journal into a fresh snapshot")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    actor = Actor(args.actor or getpass.getuser())
+    try:
+        directory = Directory.open(args.data_dir or default_data_dir())
+    except ContactsError as error:
+        print(f"contacts: {error}", file=sys.stderr)
+        return BAD_INPUT
+    try:
+        return _run(directory, actor, args)
+    except ContactsError as error:
+        print(f"contacts: {error}", file=sys.stderr)
+        return BAD_INPUT
+    finally:
+        directory.close()
+
+
+def _run(directory: Directory, actor: Actor, args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        existing = directory.repo.count("contacts")
+        if existing:
+            if args.if_empty:
+                return FOUND
+            print(f"contacts: {args.data_dir or default_data_dir()} already holds {existing} contacts; demo data "
+                  "goes into an empty directory", file=sys.stderr)
+            return BAD_INPUT
+        if args.contacts < 1:
+            print(f"contacts: --contacts must be at least 1 (got {args.contacts})", file=sys.stderr)
+            return BAD_INPUT
+        populate(directory, actor, args.contacts, args.seed,
+                 progress=lambda done, total: print(f"\r{done}/{total} contacts", end="", file=sys.stderr))
+        print(file=sys.stderr)
+        print(f"Added {args.contacts} contacts and {max(1, args.contacts // 20)} organizations.")
+        return FOUND
+    if args.command == "lookup":
+        found = directory.lookup(actor, args.value)
+        organizations = {o.id: o.name for o in directory.records(
+            "organization", {c.organization_id for c in found.contacts if c.organization_id})}
+        print(_lookup_json(found) if args.json else _lookup_text(found, organizations))
+        return FOUND if found.found else NOTHING
+    if args.command == "schema":
+        return _schema(directory, actor, args)
+    if args.command == "compact":
+        directory.repo.compact()
+        print("Compacted.")
+        return FOUND
+    raise AssertionError(args.command)
+
+
+def _schema(directory: Directory, actor: Actor, args: argparse.Namespace) -> int:
+    if args.schema_command == "list":
+        entities = [args.entity] if args.entity else ["contact", "organization"]
+        schemas = [directory.schema(e) for e in entities]
+        if args.json:
+            print(json.dumps([s.model_dump(mode="json") for s in schemas], indent=2, ensure_ascii=False))
+            return FOUND
+        for schema in schemas:
+            print(f"{schema.entity} fields (schema version {schema.version}):")
+            for spec in schema.fields:
+                state = " [disabled]" if spec.disabled else ""
+                print(f"  {spec.key:<20} {spec.label:<24} {spec.describe()}{state}")
+            if not schema.fields:
+                print("  (none)")
+        return FOUND
+    if args.schema_command == "add":
+        field = {
+            "key": args.key, "label": args.label, "type": args.type, "max_length": args.max_length,
+            "minimum": args.minimum, "maximum": args.maximum, "options": [{"value": o} for o in args.option],
+        }
+        schema = directory.add_custom_field(actor, args.entity, field)
+    else:
+        schema = directory.set_custom_field_disabled(actor, args.entity, args.key, args.schema_command == "disable")
+    print(f"{args.entity} custom fields are now at version {schema.version}.")
+    return FOUND
+
+
+def _lookup_json(found: Lookup) -> str:
+    return json.dumps({
+        "query": found.query,
+        "searched_as": found.kind,
+        "normalized": found.normalized,
+        "contacts": [c.model_dump(mode="json") for c in found.contacts],
+        "organizations": [o.model_dump(mode="json") for o in found.organizations],
+        "total": found.search.total if found.search else len(found.contacts) + len(found.organizations),
+        "refine": bool(found.search and found.search.refine),
+    }, indent=2, ensure_ascii=False)
+
+
+def _lookup_text(found: Lookup, organizations: dict[int, str]) -> str:
+    if found.search is not None and found.search.refine:
+        return found.search.message
+    if not found.found:
+        if found.kind == "search":
+            return f"Nothing matches {found.query!r}."
+        what = {"phone": "the number", "email": "the address", "social": "the handle"}[found.kind]
+        return f"No contact or organization has {what} {found.normalized}."
+    blocks = [_contact_text(c, organizations.get(c.organization_id)) for c in found.contacts] + [_organization_text(o) for o in found.organizations]
+    if found.search is not None:
+        blocks.append(found.search.message)
+    return "\n\n".join(blocks)
+
+
+def _contact_text(contact: Contact, organization: str | None) -> str:
+    lines = [f"{contact.full_name}  (contact {contact.id}, division {contact.division})"]
+    role = " at ".join(p for p in (contact.title, organization) if p)
+    if role:
+        lines.append(f"  {role}")
+    for phone in contact.phones:
+        normalized = f"  [{phone.e164}]" if phone.e164 and phone.e164 != phone.raw else ""
+        lines.append(f"  {phone.kind.value:<6} {phone.raw}{normalized}  SMS {'on' if phone.sms else 'off'}")
+    lines += [f"  {email.kind.value:<6} {email.address}" for email in contact.emails]
+    lines += [f"  {social.network.value}: {social.handle}" for social in contact.socials]
+    if contact.survey_opt_out:
+        lines.append("  Opted out of surveys")
+    lines += [f"  {key}: {value}" for key, value in contact.custom_fields.items()]
+    if contact.external_system_url:
+        lines.append(f"  {contact.external_system_url}")
+    return "\n".join(lines)
+
+
+def _organization_text(organization: Organization) -> str:
+    lines = [f"{organization.name}  (organization {organization.id}, division {organization.division})"]
+    if organization.phone:
+        lines.append(f"  phone  {organization.phone.raw}")
+    lines += [f"  {site}" for site in organization.websites]
+    lines += [f"  {key}: {value}" for key, value in organization.custom_fields.items()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

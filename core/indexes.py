@@ -1,0 +1,131 @@
+"""What the directory looks records up by. Each index maps a stored document to its keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from core.models import DEFAULT_DIVISION
+from core.phones import digits_of
+from core.store.indexes import IndexSpec
+from core.text import fold, words
+
+TABLES = {"contact": "contacts", "organization": "organizations"}
+
+
+def _phones(doc: dict) -> Iterator[dict]:
+    yield from doc.get("phones", ())
+    for slot in ("phone", "fax"):
+        if doc.get(slot):
+            yield doc[slot]
+
+
+def phone_keys(doc: dict) -> Iterator[str]:
+    for phone in _phones(doc):
+        if phone.get("e164"):
+            yield phone["e164"]
+    for social in doc.get("socials", ()):
+        if social["network"] == "whatsapp":
+            yield social["handle"]
+
+
+def digit_keys(doc: dict) -> Iterator[str]:
+    """Digits as typed and of the E.164 form: numbers that don't parse are still found by their digits."""
+    for phone in _phones(doc):
+        typed = digits_of(phone["raw"])
+        if len(typed) >= 3:
+            yield typed
+        if phone.get("e164"):
+            yield phone["e164"][1:]
+
+
+def email_keys(doc: dict) -> Iterator[str]:
+    for email in doc.get("emails", ()):
+        yield email["address"].casefold()
+
+
+def social_keys(doc: dict) -> Iterator[str]:
+    for social in doc.get("socials", ()):
+        yield fold(social["handle"])
+
+
+def _custom_strings(doc: dict) -> Iterator[tuple[str, str]]:
+    for key, value in doc.get("custom_fields", {}).items():
+        if isinstance(value, str):
+            yield key, value
+        elif isinstance(value, list):
+            yield from ((key, item) for item in value if isinstance(item, str))
+
+
+def custom_keys(doc: dict) -> Iterator[str]:
+    """``key=value`` (folded) for every text custom value: identifier uniqueness and exact lookups."""
+    for key, value in _custom_strings(doc):
+        yield f"{key}={fold(value)}"
+
+
+def external_id_keys(doc: dict) -> Iterator[str]:
+    for item in doc.get("external_ids", ()):
+        yield f"{fold(item['source'])}={item['value']}"
+
+
+def _shared_terms(doc: dict) -> Iterator[str]:
+    for _, value in _custom_strings(doc):
+        yield from words(value)
+    for item in doc.get("external_ids", ()):
+        yield from words(item["value"])
+
+
+def contact_terms(doc: dict) -> Iterator[str]:
+    for field in ("first_name", "middle_name", "last_name", "title"):
+        if doc.get(field):
+            yield from words(doc[field])
+    for email in doc.get("emails", ()):
+        yield from words(email["address"])
+    for social in doc.get("socials", ()):
+        yield from words(social["handle"])
+    yield from _shared_terms(doc)
+
+
+def organization_terms(doc: dict) -> Iterator[str]:
+    yield from words(doc["name"])
+    for tag in doc.get("tags", ()):
+        yield from words(tag)
+    yield from _shared_terms(doc)
+
+
+def division_keys(doc: dict) -> list[str]:
+    return [doc.get("division", DEFAULT_DIVISION)]
+
+
+def last_name_keys(doc: dict) -> list[str]:
+    return [fold(doc["last_name"])]
+
+
+def organization_link_keys(doc: dict) -> list[str]:
+    return [str(doc["organization_id"])] if doc.get("organization_id") else []
+
+
+def _party_indexes(kind: str, terms) -> list[IndexSpec]:
+    table = TABLES[kind]
+    return [
+        IndexSpec(f"{kind}.phone", table, phone_keys),
+        IndexSpec(f"{kind}.digits", table, digit_keys, ordered=True),
+        IndexSpec(f"{kind}.terms", table, terms, ordered=True),
+        IndexSpec(f"{kind}.division", table, division_keys),
+        IndexSpec(f"{kind}.custom", table, custom_keys),
+        IndexSpec(f"{kind}.external_id", table, external_id_keys),
+    ]
+
+
+INDEXES: list[IndexSpec] = [
+    *_party_indexes("contact", contact_terms),
+    *_party_indexes("organization", organization_terms),
+    IndexSpec("contact.email", "contacts", email_keys),
+    IndexSpec("contact.social", "contacts", social_keys),
+    IndexSpec("contact.last_name", "contacts", last_name_keys),
+    IndexSpec("contact.organization", "contacts", organization_link_keys),
+    IndexSpec("note.subject", "notes", lambda doc: [f"{doc['subject_kind']}:{doc['subject_id']}"]),
+    IndexSpec("relationship.organization", "relationships", lambda doc: [str(doc["organization_id"])]),
+    IndexSpec("audit.subject", "audit", lambda doc: [doc["subject"]]),
+    IndexSpec("schema.entity", "schemas", lambda doc: [doc["entity"]]),
+    IndexSpec("division.name", "divisions", lambda doc: [fold(doc["name"])]),
+]

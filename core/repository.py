@@ -1,0 +1,96 @@
+"""The store as the service layer sees it: one interface, so a server-backed store can replace TinyDB later
+without the front ends noticing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Protocol
+
+from core.indexes import INDEXES
+from core.store.table import ContactsDB
+
+
+class Repository(Protocol):
+    """Tables of JSON documents with integer ids, the indexes of ``core.indexes``, and atomic transactions.
+
+    Writes happen inside ``transaction()``: they all reach durable storage together when it ends, or none do.
+    Reads see what other processes committed; inside ``reading()`` several reads see one consistent state.
+    """
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+    def reading(self) -> AbstractContextManager[None]: ...
+    def get(self, table: str, record_id: int) -> dict | None: ...
+    def get_many(self, table: str, record_ids: Iterable[int]) -> dict[int, dict]: ...
+    def insert(self, table: str, document: dict) -> int: ...
+    def insert_many(self, table: str, documents: list[dict]) -> list[int]: ...
+    def replace(self, table: str, record_id: int, document: dict) -> None: ...
+    def remove(self, table: str, record_id: int) -> None: ...
+    def ids(self, table: str) -> list[int]: ...
+    def count(self, table: str) -> int: ...
+    def find(self, index: str, key: str) -> set[int]: ...
+    def find_prefix(self, index: str, prefix: str) -> set[int]: ...
+    def shared_keys(self, index: str) -> list[tuple[str, set[int]]]: ...
+    def refresh(self) -> bool: ...
+    def compact(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class TinyDBRepository:
+    """The embedded store: TinyDB over ``JournalStorage`` in a data directory."""
+
+    def __init__(self, directory: Path):
+        self.db = ContactsDB(directory, indexes=INDEXES)
+        self._storage = self.db.storage
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return self._storage.transaction()
+
+    def reading(self) -> AbstractContextManager[None]:
+        return self._storage.reading()
+
+    def get(self, table: str, record_id: int) -> dict | None:
+        return self._storage.get(table, record_id)
+
+    def get_many(self, table: str, record_ids: Iterable[int]) -> dict[int, dict]:
+        return self._storage.get_many(table, record_ids)
+
+    def insert(self, table: str, document: dict) -> int:
+        return self.db.table(table).insert(document)
+
+    def insert_many(self, table: str, documents: list[dict]) -> list[int]:
+        return self.db.table(table).insert_multiple(documents)
+
+    def replace(self, table: str, record_id: int, document: dict) -> None:
+        self.db.table(table).replace(record_id, document)
+
+    def remove(self, table: str, record_id: int) -> None:
+        self.db.table(table).remove(doc_ids=[record_id])
+
+    def ids(self, table: str) -> list[int]:
+        return self._storage.ids(table)
+
+    def count(self, table: str) -> int:
+        return self._storage.count(table)
+
+    def find(self, index: str, key: str) -> set[int]:
+        return self._storage.find(index, key)
+
+    def find_prefix(self, index: str, prefix: str) -> set[int]:
+        return self._storage.find_prefix(index, prefix)
+
+    def shared_keys(self, index: str) -> list[tuple[str, set[int]]]:
+        return self._storage.shared_keys(index)
+
+    def refresh(self) -> bool:
+        return self._storage.refresh()
+
+    def compact(self) -> None:
+        self._storage.compact()
+
+    def stats(self) -> dict[str, int]:
+        return self._storage.stats()
+
+    def close(self) -> None:
+        self.db.close()

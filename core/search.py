@@ -1,0 +1,194 @@
+"""Search and reverse lookup over the store's indexes: ranked, paged, and capped at 1000 matches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from core.indexes import TABLES, contact_terms, organization_terms
+from core.phones import digits_of, e164_candidates, looks_like_phone, parse_phone
+from core.repository import Repository
+from core.text import fold, words
+
+MAX_RESULTS = 1000
+KINDS = ("contact", "organization")
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    id: int
+    title: str
+    subtitle: str
+    score: int
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    total: int
+    hits: list[Hit]
+    page: int = 1
+    page_size: int = 25
+
+    @property
+    def refine(self) -> bool:
+        """More matched than anyone can read: the caller should ask for a narrower search."""
+        return self.total > MAX_RESULTS
+
+    @property
+    def pages(self) -> int:
+        return 0 if self.refine else -(-self.total // self.page_size)
+
+    @property
+    def message(self) -> str:
+        if self.refine:
+            return f"{self.total} records match {self.query!r}; refine your search (only up to {MAX_RESULTS} are shown)"
+        if not self.total:
+            return f"nothing matches {self.query!r}"
+        start = (self.page - 1) * self.page_size
+        return f"showing {start + 1}-{start + len(self.hits)} of {self.total} matching {self.query!r}"
+
+
+@dataclass(frozen=True)
+class LookupIds:
+    """What a lookup found: ``normalized`` is what was searched for (an E.164 number, an address, a handle)."""
+
+    query: str
+    kind: Literal["phone", "email", "social", "search"]
+    normalized: str
+    contact_ids: list[int] = field(default_factory=list)
+    organization_ids: list[int] = field(default_factory=list)
+    search: SearchResult | None = None
+
+
+def visible_only(repo: Repository, kind: str, ids: set[int], divisions: set[str] | None) -> set[int]:
+    if divisions is None or not ids:
+        return ids
+    allowed: set[int] = set()
+    for division in divisions:
+        allowed |= repo.find(f"{kind}.division", division)
+    return ids & allowed
+
+
+def phone_matches(repo: Repository, text: str, region: str, kinds: Iterable[str] = KINDS) -> tuple[str, dict[str, set[int]]]:
+    """Records owning the number ``text`` denotes, and the form it was searched in (E.164, or its digits)."""
+    for candidate in e164_candidates(text, region):
+        found = {kind: repo.find(f"{kind}.phone", candidate) for kind in kinds}
+        if any(found.values()):
+            return candidate, found
+    digits = digits_of(text)
+    found = {kind: repo.find(f"{kind}.digits", digits) for kind in kinds}
+    return parse_phone(text.strip(), region).e164 or digits, found
+
+
+def lookup(repo: Repository, value: str, region: str, divisions: set[str] | None) -> LookupIds:
+    text = value.strip()
+    if "@" in text[1:] and " " not in text:
+        address = text.casefold()
+        ids = visible_only(repo, "contact", repo.find("contact.email", address), divisions)
+        return LookupIds(value, "email", address, sorted(ids))
+    if text.startswith("@") and len(text) > 1 and " " not in text:
+        handle = fold(text[1:])
+        ids = visible_only(repo, "contact", repo.find("contact.social", handle), divisions)
+        return LookupIds(value, "social", "@" + handle, sorted(ids))
+    if looks_like_phone(text):
+        normalized, found = phone_matches(repo, text, region)
+        contacts = visible_only(repo, "contact", found["contact"], divisions)
+        organizations = visible_only(repo, "organization", found["organization"], divisions)
+        return LookupIds(value, "phone", normalized, sorted(contacts), sorted(organizations))
+    result = search(repo, text, divisions, region=region)
+    return LookupIds(
+        value, "search", text,
+        [h.id for h in result.hits if h.kind == "contact"],
+        [h.id for h in result.hits if h.kind == "organization"],
+        result,
+    )
+
+
+def _term_matches(repo: Repository, kind: str, term: str) -> set[int]:
+    ids = repo.find_prefix(f"{kind}.terms", term)
+    if kind == "contact":  # "jane acme" finds Jane who works at Acme
+        for organization_id in repo.find_prefix("organization.terms", term):
+            ids |= repo.find("contact.organization", str(organization_id))
+    return ids
+
+
+def matching_ids(repo: Repository, kind: str, query: str, region: str = "US") -> set[int]:
+    """Every id of ``kind`` matching ``query``: all its words as prefixes, or its digits for a phone number."""
+    if looks_like_phone(query):
+        _, found = phone_matches(repo, query, region, (kind,))
+        return found[kind] | repo.find_prefix(f"{kind}.digits", digits_of(query))
+    terms = sorted(set(words(query)), key=len, reverse=True)  # longer words narrow fastest
+    if not terms:
+        return set()
+    ids = _term_matches(repo, kind, terms[0])
+    for term in terms[1:]:
+        if not ids:
+            break
+        ids &= _term_matches(repo, kind, term)
+    return ids
+
+
+def search(
+    repo: Repository,
+    query: str,
+    divisions: set[str] | None,
+    *,
+    kinds: tuple[str, ...] = KINDS,
+    page: int = 1,
+    page_size: int = 25,
+    region: str = "US",
+) -> SearchResult:
+    page, page_size = max(page, 1), min(max(page_size, 1), 100)
+    found = {kind: visible_only(repo, kind, matching_ids(repo, kind, query, region), divisions) for kind in kinds}
+    total = sum(len(ids) for ids in found.values())
+    if total > MAX_RESULTS:
+        return SearchResult(query, total, [], page, page_size)
+    hits = [hit for kind, ids in found.items() for hit in _rank(repo, kind, ids, query)]
+    hits.sort(key=lambda h: (-h.score, fold(h.title), h.kind, h.id))
+    start = (page - 1) * page_size
+    return SearchResult(query, total, hits[start:start + page_size], page, page_size)
+
+
+def _rank(repo: Repository, kind: str, ids: set[int], query: str) -> list[Hit]:
+    docs = repo.get_many(TABLES[kind], ids)
+    terms = words(query)
+    organizations = {}
+    if kind == "contact":
+        organization_ids = {d["organization_id"] for d in docs.values() if d.get("organization_id")}
+        organizations = repo.get_many("organizations", organization_ids)
+    hits = []
+    for doc_id, doc in docs.items():
+        if kind == "contact":
+            name_fields = [doc["first_name"], doc.get("middle_name") or "", doc["last_name"]]
+            title = " ".join(n for n in name_fields if n)
+            organization = organizations.get(doc.get("organization_id"), {}).get("name", "")
+            subtitle = " · ".join(p for p in (organization, doc.get("title", ""), _first_phone(doc)) if p)
+            names, others = words(title), set(contact_terms(doc))
+        else:
+            title = doc["name"]
+            subtitle = " · ".join(p for p in (doc.get("industry", ""), _first_phone(doc)) if p)
+            names, others = words(title), set(organization_terms(doc))
+        hits.append(Hit(kind, doc_id, title, subtitle, _score(terms, names, others)))
+    return hits
+
+
+def _score(terms: list[str], names: list[str], others: set[str]) -> int:
+    score = 0
+    for term in terms:
+        if term in names:
+            score += 4
+        elif any(n.startswith(term) for n in names):
+            score += 3
+        elif term in others:
+            score += 2
+        elif any(o.startswith(term) for o in others):
+            score += 1
+    return score
+
+
+def _first_phone(doc: dict) -> str:
+    phones = doc.get("phones") or [p for p in (doc.get("phone"),) if p]
+    return phones[0]["raw"] if phones else ""
