@@ -68,6 +68,8 @@ def problems_of(error: ValidationError, prefix: str = "") -> list[FieldProblem]:
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "string_pattern_mismatch":
             message = PATTERN_RULES.get(item["ctx"]["pattern"], message)
+        elif item["type"] == "extra_forbidden":
+            message = "is not a field of this record"
         problems.append(FieldProblem(field, item.get("input") if item["type"] != "missing" else None, message))
     return problems
 
@@ -209,7 +211,7 @@ class Directory:
             record.version, record.created_at, record.modified_at = 1, now, now
             doc = dump(record)
             record.id = self.repo.insert(TABLES[kind], doc)
-            self._audit(kind, record.id, "create", actor, changes_between({}, doc))
+            self._audit(kind, record.id, "create", actor, changes_between({}, doc), at=now)
         return record
 
     def update(
@@ -263,7 +265,7 @@ class Directory:
                 return current
             record.version, record.modified_at = current.version + 1, self._now()
             self.repo.replace(TABLES[kind], record_id, dump(record))
-            self._audit(kind, record_id, audit_action, actor, diff)
+            self._audit(kind, record_id, audit_action, actor, diff, at=record.modified_at)
         return record
 
     def set_survey_opt_out(self, actor: Actor, contact_id: int, opted_out: bool) -> Contact:
@@ -313,7 +315,7 @@ class Directory:
             record.division = division
             record.version, record.modified_at = record.version + 1, self._now()
             self.repo.replace(TABLES[kind], record_id, dump(record))
-            self._audit(kind, record_id, "move", actor, changes_between(before, dump(record)))
+            self._audit(kind, record_id, "move", actor, changes_between(before, dump(record)), at=record.modified_at)
         message = (
             f"Moved {kind} {record.full_name} (id {record_id}) from division {old!r} to {division!r}; "
             "its id, notes and history are unchanged. People without access to "
@@ -344,7 +346,7 @@ class Directory:
         contact.version, contact.modified_at = contact.version + 1, self._now()
         self.repo.replace("contacts", contact_id, dump(contact))
         self._audit("contact", contact_id, "update", actor, changes_between(before, dump(contact)),
-                    "its organization was deleted")
+                    "its organization was deleted", at=contact.modified_at)
 
     @reads
     def contacts_of(self, actor: Actor, organization_id: int) -> list[Contact]:
@@ -371,7 +373,7 @@ class Directory:
             except ValidationError as error:
                 raise ValidationFailed(problems_of(error)) from None
             note.id = self.repo.insert("notes", dump(note))
-            self._audit(kind, subject_id, "note added", actor, {"note": [None, note.id]}, _preview(text))
+            self._audit(kind, subject_id, "note added", actor, {"note": [None, note.id]}, _preview(text), at=now)
         return note
 
     def _note_for_change(self, actor: Actor, note_id: int) -> tuple[Note, Party]:
@@ -401,7 +403,7 @@ class Directory:
             note.version, note.modified_at = note.version + 1, self._now()
             self.repo.replace("notes", note_id, dump(note))
             self._audit(note.subject_kind, note.subject_id, "note edited", actor,
-                        {f"note {note_id}": [before, note.text]})
+                        {f"note {note_id}": [before, note.text]}, at=note.modified_at)
         return note
 
     def delete_note(self, actor: Actor, note_id: int) -> None:
@@ -552,11 +554,15 @@ class Directory:
 
     # ------------------------------------------------------------------ audit
 
-    def _audit(self, kind: str, record_id: int, action: str, actor: Actor, changes: dict, detail: str | None = None) -> None:
-        self._audit_subject(f"{kind}:{record_id}", action, actor, changes, detail)
+    def _audit(self, kind: str, record_id: int, action: str, actor: Actor, changes: dict, detail: str | None = None,
+               at: datetime | None = None) -> None:
+        self._audit_subject(f"{kind}:{record_id}", action, actor, changes, detail, at)
 
-    def _audit_subject(self, subject: str, action: str, actor: Actor, changes: dict, detail: str | None = None) -> None:
-        entry = AuditEntry(subject=subject, action=action, actor=actor.id, at=self._now(), changes=changes, detail=detail)
+    def _audit_subject(self, subject: str, action: str, actor: Actor, changes: dict, detail: str | None = None,
+                       at: datetime | None = None) -> None:
+        """Record a change; ``at`` is the time the change itself carries, so the two always agree."""
+        entry = AuditEntry(subject=subject, action=action, actor=actor.id, at=at or self._now(), changes=changes,
+                           detail=detail)
         self.repo.insert("audit", dump(entry))
 
     @reads
@@ -637,7 +643,7 @@ class Directory:
             record.version, record.modified_at = survivor.version + 1, self._now()
             self.repo.replace("contacts", survivor_id, dump(record))
             self._audit("contact", survivor_id, "merge", actor, changes_between(before, dump(record)),
-                        "merged in contacts " + ", ".join(str(i) for i in others))
+                        "merged in contacts " + ", ".join(str(i) for i in others), at=record.modified_at)
         return record  # type: ignore[return-value]
 
 

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from core.directory import Directory
+from core.policy import Actor
+
+ADMIN = Actor("admin")
+
+
+class Clock:
+    """Time that moves one second per reading, so ordering by time is deterministic."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def open_directory(data_dir: Path, settings_text: str | None = None) -> Directory:
+    if settings_text is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        (data_dir / "contacts.toml").write_text(settings_text, encoding="utf-8")
+    directory = Directory.open(data_dir)
+    directory._now = Clock()
+    return directory
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def directory(data_dir: Path):
+    directory = open_directory(data_dir)
+    yield directory
+    directory.close()
+
+
+def store_files(data_dir: Path) -> dict[str, bytes]:
+    """Every store file's bytes: to show that a failed operation changed nothing on disk."""
+    return {p.name: p.read_bytes() for p in sorted(data_dir.iterdir()) if p.name.startswith("store.") and p.name != "store.lock"}

@@ -1,0 +1,98 @@
+"""Phone numbers as people type them, in many regions: normalized, looked up, and never lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.phones import e164_candidates, looks_like_phone, parse_phone
+from tests.conftest import ADMIN, open_directory
+
+FORMATS = [
+    # typed, default region, E.164, extension
+    ("+1 415 555 2671", "US", "+14155552671", None),
+    ("(415) 555-2671", "US", "+14155552671", None),
+    ("415.555.2671", "US", "+14155552671", None),
+    ("1-415-555-2671", "US", "+14155552671", None),
+    ("011 44 20 7946 0958", "US", "+442079460958", None),
+    ("+1 415 555 2671 x 123", "US", "+14155552671", "123"),
+    ("415-555-2671 ext. 9", "US", "+14155552671", "9"),
+    ("020 7946 0958", "GB", "+442079460958", None),
+    ("+44 (0)20 7946 0958", "US", "+442079460958", None),
+    ("00 44 20 7946 0958", "GB", "+442079460958", None),
+    ("07400 123456", "GB", "+447400123456", None),
+    ("030 123456", "DE", "+4930123456", None),
+    ("+49 (0) 30 123456", "US", "+4930123456", None),
+    ("06 12 34 56 78", "FR", "+33612345678", None),
+    ("0412 345 678", "AU", "+61412345678", None),
+    ("090-1234-5678", "JP", "+819012345678", None),
+    ("(11) 96123-4567", "BR", "+5511961234567", None),
+    ("081234 56789", "IN", "+918123456789", None),
+]
+VANITY = ("1-800-FLOWERS", "US", "+18003569377", None)
+
+
+@pytest.mark.parametrize("typed, region, e164, extension", [*FORMATS, VANITY])
+def test_formats_normalize_to_e164(typed, region, e164, extension):
+    parsed = parse_phone(typed, region)
+    assert (parsed.e164, parsed.extension) == (e164, extension)
+
+
+@pytest.mark.parametrize("typed, region, e164, extension", FORMATS)
+def test_any_format_finds_the_stored_number(data_dir, typed, region, e164, extension):
+    settings = f'[phone]\ndefault_region = "{region}"\n'
+    directory = open_directory(data_dir, settings)
+    contact = directory.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee", "phones": [{"raw": e164}]})
+    found = directory.lookup(ADMIN, typed)
+    assert [c.id for c in found.contacts] == [contact.id]
+    assert found.normalized == e164
+    directory.close()
+
+
+def test_typed_text_is_kept_beside_the_normalized_form(directory):
+    contact = directory.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee",
+                                                  "phones": [{"raw": "(415) 555-2671 x12", "kind": "cell"}]})
+    phone = contact.phones[0]
+    assert (phone.raw, phone.e164, phone.extension, phone.region, phone.kind) == (
+        "(415) 555-2671 x12", "+14155552671", "12", "US", "cell")
+
+
+def test_sms_is_off_unless_turned_on(directory):
+    contact = directory.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee",
+                                                  "phones": [{"raw": "+14155552671"}, {"raw": "+14155552672", "sms": True}]})
+    assert [p.sms for p in contact.phones] == [False, True]
+
+
+def test_a_region_on_the_number_beats_the_default(directory):
+    contact = directory.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee",
+                                                  "phones": [{"raw": "020 7946 0958", "region": "gb"}]})
+    assert (contact.phones[0].e164, contact.phones[0].region) == ("+442079460958", "GB")
+
+
+def test_numbers_that_do_not_parse_are_kept_and_found_by_digits(directory):
+    contact = directory.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee",
+                                                  "phones": [{"raw": "ext 4471 (reception)"}, {"raw": "12-34"}]})
+    assert [p.e164 for p in contact.phones] == [None, None]
+    assert [c.id for c in directory.lookup(ADMIN, "4471").contacts] == [contact.id]
+    assert [c.id for c in directory.lookup(ADMIN, "1234").contacts] == [contact.id]
+
+
+def test_unknown_number_says_what_was_searched(directory):
+    found = directory.lookup(ADMIN, "(415) 555 0000")
+    assert not found.found
+    assert (found.kind, found.normalized) == ("phone", "+14155550000")
+
+
+def test_organization_numbers_are_found_too(directory):
+    organization = directory.create(ADMIN, "organization", {"name": "Acme", "phone": {"raw": "+1 212 555 0100"},
+                                                            "fax": {"raw": "+1 212 555 0101"}})
+    assert [o.id for o in directory.lookup(ADMIN, "212-555-0101").organizations] == [organization.id]
+
+
+@pytest.mark.parametrize("text, expected", [("+1 415", True), ("415-555-2671 x12", True), ("12", False),
+                                             ("Acme 415", False), ("jane@example.com", False)])
+def test_what_looks_like_a_phone_number(text, expected):
+    assert looks_like_phone(text) is expected
+
+
+def test_the_parsed_form_is_always_a_candidate():
+    assert list(e164_candidates("+44 (0)20 7946 0958", "US"))[-1] == "+442079460958"
