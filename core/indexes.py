@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from phonenumbers import country_code_for_region
+
 from core.models import DEFAULT_DIVISION
 from core.phones import digits_of
 from core.store.indexes import IndexSpec
@@ -29,13 +31,17 @@ def phone_keys(doc: dict) -> Iterator[str]:
 
 
 def digit_keys(doc: dict) -> Iterator[str]:
-    """Digits as typed and of the E.164 form: numbers that don't parse are still found by their digits."""
+    """Digits as typed, of the E.164 form, and of the national number: numbers that don't parse are still found
+    by their digits, and "415555" finds +1 415 555 2671."""
     for phone in _phones(doc):
         typed = digits_of(phone["raw"])
         if len(typed) >= 3:
             yield typed
-        if phone.get("e164"):
-            yield phone["e164"][1:]
+        e164 = phone.get("e164")
+        if e164:
+            yield e164[1:]
+            if phone.get("region"):
+                yield e164[1 + len(str(country_code_for_region(phone["region"]))):]
 
 
 def email_keys(doc: dict) -> Iterator[str]:

@@ -85,3 +85,7 @@ class Index:
         for key, held in list(self._ids.items()):
             if isinstance(held, set) and len(held) > 1:
                 yield key, set(held)
+
+    def contents(self) -> dict[str, frozenset[int]]:
+        """Every key with its ids (for checking an index against a full scan)."""
+        return {k: frozenset(v) if isinstance(v, set) else frozenset((v,)) for k, v in self._ids.items()}

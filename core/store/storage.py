@@ -168,6 +168,11 @@ class JournalStorage(Storage):
             self._refresh()
             return list(self._index(index).shared())
 
+    def index_contents(self, index: str) -> dict[str, frozenset[int]]:
+        with self._mutex:
+            self._refresh()
+            return self._index(index).contents()
+
     def _index(self, name: str) -> Index:
         try:
             return self._indexes[name]
