@@ -114,7 +114,7 @@ def test_compaction_is_followed_by_other_handles(store):
 def test_the_journal_compacts_itself_as_it_grows(store):
     storage = JournalStorage(store, [NAME_INDEX], compact_ratio=0.5)
     with storage.transaction():
-        for i in range(2000):
+        for i in range(2500):
             storage.put("people", i + 1, {"name": f"p{i}", "pad": "x" * 4000})
     assert storage.stats()["generation"] == 1  # 10 MB of journal went into a snapshot
     assert len(JournalStorage(store).ids("people")) == 2500
