@@ -12,6 +12,8 @@ from core.store.indexes import IndexSpec
 from core.text import fold, words
 
 TABLES = {"contact": "contacts", "organization": "organizations"}
+# Change this whenever a key function below changes, so that indexes saved beside a snapshot are rebuilt.
+INDEX_VERSION = "1"
 
 
 def _phones(doc: dict) -> Iterator[dict]:

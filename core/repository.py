@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
-from core.indexes import INDEXES
+from core.indexes import INDEX_VERSION, INDEXES
 from core.store.table import ContactsDB
 
 
@@ -41,7 +41,7 @@ class TinyDBRepository:
     """The embedded store: TinyDB over ``JournalStorage`` in a data directory."""
 
     def __init__(self, directory: Path):
-        self.db = ContactsDB(directory, indexes=INDEXES)
+        self.db = ContactsDB(directory, indexes=INDEXES, index_version=INDEX_VERSION)
         self._storage = self.db.storage
 
     def transaction(self) -> AbstractContextManager[None]:

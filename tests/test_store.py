@@ -105,7 +105,8 @@ def test_compaction_is_followed_by_other_handles(store):
     assert len(reader.table("people")) == 1
     writer.storage.compact()
     writer.table("people").insert({"name": "Bob"})
-    assert sorted(p.name for p in store.iterdir()) == ["store.1.journal", "store.1.snapshot", "store.lock"]
+    assert sorted(p.name for p in store.iterdir()) == [
+        "store.1.indexes", "store.1.journal", "store.1.snapshot", "store.lock"]
     assert sorted(d["name"] for d in reader.table("people").all()) == ["Ann", "Bob"]
     reader.table("people").insert({"name": "Cy"})
     assert len(open_db(store).table("people")) == 3
@@ -190,7 +191,8 @@ def test_a_compaction_cut_short_is_finished_on_open(store):
     db.storage._files._write_snapshot(1, db.storage._files.next_ids, [("people", 1, b'{"name":"Ann"}')])
     recovered = open_db(store)
     assert recovered.table("people").all() == [{"name": "Ann"}]
-    assert sorted(p.name for p in store.iterdir()) == ["store.1.journal", "store.1.snapshot", "store.lock"]
+    assert sorted(p.name for p in store.iterdir()) == [
+        "store.1.indexes", "store.1.journal", "store.1.snapshot", "store.lock"]
     recovered.table("people").insert({"name": "Bob"})
     assert len(reader.table("people")) == 2  # the old journal was sealed, so its reader moved on
 
@@ -199,3 +201,30 @@ def test_the_layout_carries_a_format_version(store):
     open_db(store).table("people").insert({"name": "Ann"})
     header = next(store.glob("store.*.snapshot")).read_bytes().split(b"\n")[0]
     assert b'"format":"contacts-store","version":1' in header
+
+
+@pytest.mark.parametrize("spoil", [
+    lambda path: path.unlink(),
+    lambda path: path.write_bytes(path.read_bytes().replace(b"ann", b"bob")),
+    lambda path: path.write_bytes(path.read_bytes()[:-30]),
+])
+def test_saved_indexes_are_used_only_when_they_can_be_trusted(store, spoil):
+    db = open_db(store)
+    db.table("people").insert_multiple([{"name": "Ann"}, {"name": "Annie"}, {"name": "Bob"}])
+    db.storage.compact()
+    db.table("people").insert({"name": "Anna"})  # in the journal, after the snapshot
+    assert open_db(store).storage.find_prefix("people.name", "ann") == {1, 2, 4}
+    spoil(next(store.glob("store.*.indexes")))
+    rebuilt = open_db(store)
+    assert rebuilt.storage.find_prefix("people.name", "ann") == {1, 2, 4}
+    assert rebuilt.storage.find("people.name", "bob") == {3}
+    assert open_db(store).storage.find_prefix("people.name", "ann") == {1, 2, 4}  # and saved again
+
+
+def test_indexes_saved_by_other_index_code_are_rebuilt(store):
+    first = ContactsDB(store, indexes=[NAME_INDEX], index_version="1")
+    first.table("people").insert({"name": "Ann"})
+    first.storage.compact()
+    upper = IndexSpec("people.name", "people", lambda doc: [doc["name"].upper()], ordered=True)
+    second = ContactsDB(store, indexes=[upper], index_version="2")
+    assert second.storage.find("people.name", "ANN") == {1}

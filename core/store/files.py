@@ -64,6 +64,7 @@ class StoreFiles:
         self._journal_fd: int | None = None
         self._offset = 0
         self._snapshot_bytes = 0
+        self.snapshot_crc = ""
         self._lock = filelock.FileLock(str(directory / "store.lock"), timeout=LOCK_TIMEOUT_SECONDS)
 
     # ----- paths
@@ -105,7 +106,10 @@ class StoreFiles:
     # ----- opening
 
     def open(self, apply: Apply) -> None:
-        """Load the newest generation into ``apply``; create an empty store in an empty or new directory."""
+        """Load the newest snapshot into ``apply``; create an empty store in an empty or new directory.
+
+        The journal is not read yet: the caller follows with ``catch_up``.
+        """
         self.directory.mkdir(parents=True, exist_ok=True)
         while True:
             generations = self._generations()
@@ -125,7 +129,6 @@ class StoreFiles:
                     continue
                 self._load_snapshot(snapshot, generation, apply)
             self._journal_fd, self._offset, self.generation = journal_fd, 0, generation
-            self.catch_up(apply)
             if generations[0] < generation:
                 self._seal_leftovers(generations[:-1])
             return
@@ -158,6 +161,7 @@ class StoreFiles:
                     self._append_line(path, orjson.dumps({"seal": generation + 1}))
                 path.unlink(missing_ok=True)
                 self.snapshot_path(generation).unlink(missing_ok=True)
+                self.sidecar_path(generation).unlink(missing_ok=True)
 
     def _is_sealed(self, path: Path) -> bool:
         lines = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)
@@ -194,7 +198,8 @@ class StoreFiles:
             end = orjson.loads(trailer) if trailer else None
         except orjson.JSONDecodeError:
             end = None
-        if not end or end.get("documents") != count or end.get("crc32") != f"{crc & 0xFFFFFFFF:08x}":
+        self.snapshot_crc = f"{crc & 0xFFFFFFFF:08x}"
+        if not end or end.get("documents") != count or end.get("crc32") != self.snapshot_crc:
             raise CorruptStore(
                 f"{name} is damaged (truncated or altered after line {count + 1}); it was left untouched. "
                 "Restore it from a backup"
@@ -299,6 +304,7 @@ class StoreFiles:
         self._follow_seal(new)
         self.journal_path(old).unlink(missing_ok=True)
         self.snapshot_path(old).unlink(missing_ok=True)
+        self.sidecar_path(old).unlink(missing_ok=True)
 
     def _write_snapshot(self, generation: int, next_ids: dict[str, int], documents) -> None:
         path = self.snapshot_path(generation)
@@ -321,6 +327,47 @@ class StoreFiles:
         os.replace(temporary, path)
         _fsync_directory(self.directory)
         self._snapshot_bytes = path.stat().st_size
+        self.snapshot_crc = f"{crc & 0xFFFFFFFF:08x}"
+
+    # ----- the index sidecar
+
+    def sidecar_path(self, generation: int) -> Path:
+        return self.directory / f"store.{generation}.indexes"
+
+    def write_sidecar(self, signature: str, indexes: Iterable[tuple[str, bytes]]) -> None:
+        """Save the indexes of the current snapshot (the caller's state must be exactly that snapshot)."""
+        path = self.sidecar_path(self.generation)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        header = orjson.dumps({"generation": self.generation, "snapshot_crc32": self.snapshot_crc,
+                               "signature": signature}) + b"\n"
+        crc = zlib.crc32(header)
+        with open(temporary, "wb", buffering=1 << 20) as out:
+            out.write(header)
+            for name, raw in indexes:
+                line = name.encode() + b" " + raw + b"\n"
+                crc = zlib.crc32(line, crc)
+                out.write(line)
+            out.write(orjson.dumps({"end": True, "crc32": f"{crc & 0xFFFFFFFF:08x}"}) + b"\n")
+        os.replace(temporary, path)
+        if not self.snapshot_path(self.generation).exists():  # a compaction elsewhere retired this generation
+            path.unlink(missing_ok=True)
+
+    def read_sidecar(self, signature: str) -> dict[str, bytes] | None:
+        """The saved indexes of the current snapshot, or None if there are none that can be trusted."""
+        try:
+            data = self.sidecar_path(self.generation).read_bytes()
+        except FileNotFoundError:
+            return None
+        lines = data.split(b"\n")
+        try:
+            header, trailer = orjson.loads(lines[0]), orjson.loads(lines[-2])
+        except (orjson.JSONDecodeError, IndexError):
+            return None
+        expected = {"generation": self.generation, "snapshot_crc32": self.snapshot_crc, "signature": signature}
+        body_end = len(data) - len(lines[-2]) - 1
+        if header != expected or trailer.get("crc32") != _crc(data[:body_end]):
+            return None
+        return {name.decode(): raw for name, raw in (line.split(b" ", 1) for line in lines[1:-2])}
 
     def _create_journal(self, generation: int) -> None:
         path = self.journal_path(generation)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+import orjson
 from sortedcontainers import SortedList
 
 KeysOf = Callable[[dict], Iterable[str]]
@@ -21,11 +22,12 @@ class IndexSpec:
 
 
 class Index:
-    """Most keys belong to one document, so a single id is stored bare and only shared keys get a set."""
+    """Most keys belong to one document, so a single id is stored bare. Shared keys hold a set, or, as loaded
+    from disk, a list that becomes a set when it first changes (so loading converts nothing)."""
 
     def __init__(self, spec: IndexSpec):
         self.spec = spec
-        self._ids: dict[str, int | set[int]] = {}
+        self._ids: dict[str, int | list[int] | set[int]] = {}
         self._sorted: SortedList | None = SortedList() if spec.ordered else None
 
     def add(self, doc_id: int, keys: Iterable[str]) -> None:
@@ -35,30 +37,34 @@ class Index:
                 self._ids[key] = doc_id
                 if self._sorted is not None:
                     self._sorted.add(key)
+            elif isinstance(held, int):
+                if held != doc_id:
+                    self._ids[key] = {held, doc_id}
             elif isinstance(held, set):
                 held.add(doc_id)
-            elif held != doc_id:
-                self._ids[key] = {held, doc_id}
+            else:
+                self._ids[key] = {*held, doc_id}
 
     def discard(self, doc_id: int, keys: Iterable[str]) -> None:
         for key in keys:
             held = self._ids.get(key)
             if held is None:
                 continue
-            if isinstance(held, set):
-                held.discard(doc_id)
-                if len(held) == 1:
-                    self._ids[key] = next(iter(held))
-            elif held == doc_id:
-                del self._ids[key]
-                if self._sorted is not None:
-                    self._sorted.remove(key)
+            if isinstance(held, int):
+                if held == doc_id:
+                    del self._ids[key]
+                    if self._sorted is not None:
+                        self._sorted.remove(key)
+                continue
+            remaining = set(held) if isinstance(held, list) else held
+            remaining.discard(doc_id)
+            self._ids[key] = next(iter(remaining)) if len(remaining) == 1 else remaining
 
     def get(self, key: str) -> set[int]:
         held = self._ids.get(key)
         if held is None:
             return set()
-        return set(held) if isinstance(held, set) else {held}
+        return {held} if isinstance(held, int) else set(held)
 
     def keys_with_prefix(self, prefix: str) -> Iterator[str]:
         if self._sorted is None:
@@ -69,23 +75,33 @@ class Index:
         found: set[int] = set()
         for key in self.keys_with_prefix(prefix):
             held = self._ids[key]
-            if isinstance(held, set):
-                found |= held
-            else:
+            if isinstance(held, int):
                 found.add(held)
+            else:
+                found.update(held)
         return found
+
+    def shared(self) -> Iterator[tuple[str, set[int]]]:
+        """Keys that more than one document has, with those documents' ids."""
+        for key, held in list(self._ids.items()):
+            if not isinstance(held, int) and len(held) > 1:
+                yield key, set(held)
+
+    def contents(self) -> dict[str, frozenset[int]]:
+        """Every key with its ids (for checking an index against a full scan)."""
+        return {k: frozenset((v,)) if isinstance(v, int) else frozenset(v) for k, v in self._ids.items()}
+
+    def dump(self) -> bytes:
+        """The index as JSON: ordered indexes in key order, so loading needs no sort."""
+        ids = {key: self._ids[key] for key in self._sorted} if self._sorted is not None else self._ids
+        return orjson.dumps(ids, default=sorted)
+
+    def load(self, raw: bytes) -> None:
+        self._ids = orjson.loads(raw)
+        if self._sorted is not None:
+            self._sorted = SortedList(self._ids)
 
     def clear(self) -> None:
         self._ids.clear()
         if self._sorted is not None:
             self._sorted.clear()
-
-    def shared(self) -> Iterator[tuple[str, set[int]]]:
-        """Keys that more than one document has, with those documents' ids."""
-        for key, held in list(self._ids.items()):
-            if isinstance(held, set) and len(held) > 1:
-                yield key, set(held)
-
-    def contents(self) -> dict[str, frozenset[int]]:
-        """Every key with its ids (for checking an index against a full scan)."""
-        return {k: frozenset(v) if isinstance(v, set) else frozenset((v,)) for k, v in self._ids.items()}

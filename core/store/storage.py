@@ -25,7 +25,10 @@ from core.errors import StoreError
 from core.store.files import Op, StoreFiles, require_store_directory
 from core.store.indexes import Index, IndexSpec
 
+# The journal is folded into a new snapshot once it passes a quarter of the snapshot's size, within these bounds:
+# a short journal keeps opening fast (replaying it rebuilds index entries), a long one makes compactions rare.
 MIN_COMPACT_BYTES = 8 << 20
+MAX_JOURNAL_BYTES = 64 << 20
 
 
 class DocsView(Mapping[str, dict]):
@@ -54,7 +57,10 @@ class DocsView(Mapping[str, dict]):
 
 
 class JournalStorage(Storage):
-    def __init__(self, path: str | Path, indexes: Iterable[IndexSpec] = (), *, compact_ratio: float = 0.5):
+    def __init__(self, path: str | Path, indexes: Iterable[IndexSpec] = (), *, index_version: str = "1",
+                 compact_ratio: float = 0.25):
+        """``index_version`` names the version of the index key functions: change it when they change, so that
+        indexes saved by an older release are rebuilt rather than trusted."""
         directory = Path(path)
         require_store_directory(directory)
         self._files = StoreFiles(directory)
@@ -70,7 +76,10 @@ class JournalStorage(Storage):
         self._compact_ratio = compact_ratio
         self._reading = 0
         self.revision = 0
-        self._files.open(self._apply)
+        self._signature = index_version + ":" + ",".join(sorted(self._indexes))
+        self._files.open(self._put_unindexed)
+        self._load_indexes()
+        self._files.catch_up(self._apply)
 
     @property
     def directory(self) -> Path:
@@ -98,6 +107,35 @@ class JournalStorage(Storage):
         else:
             docs[doc_id] = raw
         self.revision += 1
+
+    def _put_unindexed(self, table: str, doc_id: int, raw: bytes | None) -> None:
+        assert raw is not None  # snapshots hold documents only
+        docs = self._tables.get(table)
+        if docs is None:
+            docs = self._tables[table] = {}
+        docs[doc_id] = raw
+
+    def _load_indexes(self) -> None:
+        """Indexes of the snapshot just loaded: from its sidecar if that can be trusted, else rebuilt and saved."""
+        if not self._indexes:
+            return
+        saved = self._files.read_sidecar(self._signature)
+        if saved is not None and saved.keys() == self._indexes.keys():
+            for name, raw in saved.items():
+                self._indexes[name].load(raw)
+            return
+        for index in self._indexes.values():
+            index.clear()
+        for table, indexes in self._table_indexes.items():
+            for doc_id, raw in self._tables.get(table, {}).items():
+                doc = orjson.loads(raw)
+                for index in indexes:
+                    index.add(doc_id, set(index.spec.keys(doc)))
+        self._save_indexes()
+
+    def _save_indexes(self) -> None:
+        if self._indexes:
+            self._files.write_sidecar(self._signature, ((n, i.dump()) for n, i in sorted(self._indexes.items())))
 
     def _refresh(self) -> None:
         if self._pending is None and not self._reading:
@@ -201,7 +239,9 @@ class JournalStorage(Storage):
                     raise
                 finally:
                     self._pending, self._undo = None, []
-                if self._files.journal_bytes > max(MIN_COMPACT_BYTES, self._files.snapshot_bytes * self._compact_ratio):
+                if self._files.journal_bytes > min(
+                    max(MIN_COMPACT_BYTES, self._files.snapshot_bytes * self._compact_ratio), MAX_JOURNAL_BYTES
+                ):
                     self._compact_locked()
 
     def _require_transaction(self) -> dict[tuple[str, int], bytes | None]:
@@ -260,6 +300,7 @@ class JournalStorage(Storage):
         self._files.compact(
             (table, doc_id, raw) for table, docs in self._tables.items() for doc_id, raw in docs.items()
         )
+        self._save_indexes()
 
     def stats(self) -> dict[str, int]:
         with self._mutex:

@@ -1,0 +1,101 @@
+"""The ``contacts`` command as a person runs it: the installed console script, real data directories."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CONTACTS = shutil.which("contacts", path=str(Path(sys.executable).parent)) or "contacts"
+
+
+def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CONTACTS, "--data-dir", str(data_dir), *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    data_dir = tmp_path_factory.mktemp("demo")
+    result = run(data_dir, "demo", "--contacts", "200")
+    assert result.returncode == 0, result.stderr
+    assert "Added 200 contacts and 10 organizations." in result.stdout
+    return data_dir
+
+
+def stored_phone(demo_dir: Path) -> tuple[str, str]:
+    result = run(demo_dir, "lookup", "--json", "CUS-0000007")  # the demo's customer ids are unique
+    [record] = json.loads(result.stdout)["contacts"]
+    return record["phones"][0]["e164"], record["first_name"]
+
+
+def test_demo_is_deterministic_and_only_fills_an_empty_directory(demo_dir, tmp_path):
+    again = run(tmp_path / "second", "demo", "--contacts", "200")
+    assert again.returncode == 0
+    one = run(demo_dir, "lookup", "--json", "gold")
+    two = run(tmp_path / "second", "lookup", "--json", "gold")
+    strip = lambda out: [{k: v for k, v in c.items() if k not in ("created_at", "modified_at")} for c in json.loads(out)["contacts"]]
+    assert strip(one.stdout) == strip(two.stdout)
+    refused = run(demo_dir, "demo", "--contacts", "5")
+    assert refused.returncode == 2 and "already holds 200 contacts" in refused.stderr
+    assert run(demo_dir, "demo", "--if-empty").returncode == 0
+
+
+def test_lookup_by_phone_in_another_format(demo_dir):
+    e164, first_name = stored_phone(demo_dir)
+    spaced = f"{e164[:3]} {e164[3:6]} {e164[6:]}"
+    result = run(demo_dir, "lookup", spaced)
+    assert result.returncode == 0
+    assert first_name in result.stdout and "SMS" in result.stdout
+
+
+def test_lookup_json(demo_dir):
+    e164, _ = stored_phone(demo_dir)
+    result = run(demo_dir, "lookup", "--json", e164)
+    answer = json.loads(result.stdout)
+    assert (answer["searched_as"], answer["normalized"]) == ("phone", e164)
+    assert any(p["e164"] == e164 for p in answer["contacts"][0]["phones"])
+
+
+def test_nothing_found_exits_1_and_says_what_was_searched(demo_dir):
+    result = run(demo_dir, "lookup", "(415) 555-0199")
+    assert result.returncode == 1
+    assert result.stdout.strip() == "No contact or organization has the number +14155550199."
+
+
+def test_schema_list_add_disable(demo_dir, tmp_path):
+    data_dir = tmp_path / "schema"
+    added = run(data_dir, "schema", "add", "contact", "region_code", "--label", "Region", "--type", "enum",
+                "--option", "NA", "--option", "EMEA")
+    assert added.returncode == 0 and "version 1" in added.stdout
+    assert run(data_dir, "schema", "disable", "contact", "region_code").returncode == 0
+    listing = run(data_dir, "schema", "list", "contact")
+    assert "region_code" in listing.stdout and "[disabled]" in listing.stdout and "version 2" in listing.stdout
+    as_json = json.loads(run(data_dir, "schema", "list", "--json").stdout)
+    assert [s["entity"] for s in as_json] == ["contact", "organization"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["schema", "add", "contact", "Bad Key", "--label", "X", "--type", "text"], "key: must start with a lower-case letter"),
+    (["schema", "add", "contact", "x", "--label", "X", "--type", "enum"], "at least one option"),
+    (["schema", "disable", "organization", "nope"], "key: is not a custom field of organizations"),
+    (["demo", "--contacts", "0"], "--contacts must be at least 1 (got 0)"),
+])
+def test_bad_input_exits_2_with_the_reason(tmp_path, args, words):
+    result = run(tmp_path / "bad", *args)
+    assert result.returncode == 2
+    assert words in result.stderr
+
+
+def test_damaged_store_exits_2_and_is_left_alone(tmp_path):
+    data_dir = tmp_path / "damaged"
+    run(data_dir, "schema", "add", "contact", "x", "--label", "X", "--type", "text")
+    journal = next(data_dir.glob("store.*.journal"))
+    journal.write_bytes(journal.read_bytes().replace(b'"X"', b'"Y"') + b"0 {}\n")
+    before = journal.read_bytes()
+    result = run(data_dir, "lookup", "anything")
+    assert result.returncode == 2 and "is damaged" in result.stderr
+    assert journal.read_bytes() == before
