@@ -591,6 +591,8 @@ class Directory:
         )
 
     def _in_order(self, kind: str, ids: list[int]) -> list[Party]:
+        if not ids:
+            return []
         by_id = {r.id: r for r in self._load_many(kind, ids)}
         return [by_id[i] for i in ids if i in by_id]
 

@@ -56,6 +56,29 @@ class DocsView(Mapping[str, dict]):
         return ((str(k), orjson.loads(v)) for k, v in list(self._docs.items()))
 
 
+class _Reading:
+    """The context ``JournalStorage.reading()`` returns: a plain class, as this sits on every lookup's path."""
+
+    __slots__ = ("_storage",)
+
+    def __init__(self, storage: JournalStorage):
+        self._storage = storage
+
+    def __enter__(self) -> None:
+        storage = self._storage
+        storage._mutex.acquire()
+        try:
+            storage._refresh()
+        except BaseException:
+            storage._mutex.release()
+            raise
+        storage._reading += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._storage._reading -= 1
+        self._storage._mutex.release()
+
+
 class JournalStorage(Storage):
     def __init__(self, path: str | Path, indexes: Iterable[IndexSpec] = (), *, index_version: str = "1",
                  compact_ratio: float = 0.25):
@@ -75,6 +98,7 @@ class JournalStorage(Storage):
         self._next_in_transaction: dict[str, int] = {}
         self._compact_ratio = compact_ratio
         self._reading = 0
+        self._reading_view = _Reading(self)
         self.revision = 0
         self._signature = index_version + ":" + ",".join(sorted(self._indexes))
         self._files.open(self._put_unindexed)
@@ -143,16 +167,9 @@ class JournalStorage(Storage):
 
     # ----- reading
 
-    @contextmanager
-    def reading(self) -> Iterator[None]:
+    def reading(self) -> _Reading:
         """A consistent view for several reads: other processes' commits are picked up once, at the start."""
-        with self._mutex:
-            self._refresh()
-            self._reading += 1
-            try:
-                yield
-            finally:
-                self._reading -= 1
+        return self._reading_view
 
     def refresh(self) -> bool:
         """Pick up changes other processes committed; True if there were any."""
