@@ -2,7 +2,8 @@
 
 Layout (format version 1), for generation ``g``::
 
-    store.<g>.snapshot   header line, one line per document, trailer line with a CRC-32 of everything before it
+    store.<g>.snapshot   a header line; per table a section line, the ids (int64) and the documents (JSON, one a
+                         line); a trailer line with the CRC-32 of everything before it
     store.<g>.journal    one line per committed transaction: "<crc32 hex> <json>\\n"
     store.lock           the write lock (an advisory file lock)
 
@@ -22,7 +23,9 @@ from __future__ import annotations
 import os
 import re
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,6 +37,7 @@ from core.errors import CorruptStore, StoreBusy, StoreError, UnsupportedStoreFor
 FORMAT_NAME = "contacts-store"
 FORMAT_VERSION = 1
 LOCK_TIMEOUT_SECONDS = 30.0
+SNAPSHOT_CHUNK = 16 << 20
 
 _SNAPSHOT = re.compile(r"^store\.(\d+)\.snapshot$")
 
@@ -44,6 +48,10 @@ Apply = Callable[[str, int, bytes | None], None]
 
 def _crc(data: bytes, start: int = 0) -> str:
     return f"{zlib.crc32(data, start) & 0xFFFFFFFF:08x}"
+
+
+def _sidecar_trailer(crc: str) -> bytes:
+    return b'\n{"end":true,"crc32":"%s"}\n' % crc.rjust(8, "0").encode()
 
 
 def _fsync_directory(path: Path) -> None:
@@ -105,8 +113,8 @@ class StoreFiles:
 
     # ----- opening
 
-    def open(self, apply: Apply) -> None:
-        """Load the newest snapshot into ``apply``; create an empty store in an empty or new directory.
+    def open(self) -> dict[str, dict[int, bytes]]:
+        """Load the newest snapshot: table → id → document; create an empty store in an empty or new directory.
 
         The journal is not read yet: the caller follows with ``catch_up``.
         """
@@ -127,11 +135,16 @@ class StoreFiles:
                 except FileNotFoundError:
                     self._repair_missing_journal(generation)
                     continue
-                self._load_snapshot(snapshot, generation, apply)
+                tables: dict[str, dict[int, bytes]] = {}
+                try:
+                    self._load_snapshot(snapshot, generation, tables)
+                except (ValueError, KeyError, TypeError, AttributeError):  # a section that does not parse
+                    raise CorruptStore(f"{self.snapshot_path(generation)} is damaged; it was left untouched. "
+                                       "Restore it from a backup") from None
             self._journal_fd, self._offset, self.generation = journal_fd, 0, generation
             if generations[0] < generation:
                 self._seal_leftovers(generations[:-1])
-            return
+            return tables
 
     def _create_or_refuse(self) -> None:
         with self.locked():
@@ -143,7 +156,7 @@ class StoreFiles:
                     f"{self.directory / journals[0]} has no snapshot beside it; "
                     "the store is damaged and was left untouched"
                 )
-            self._write_snapshot(0, {}, iter(()))
+            self._write_snapshot(0, {}, {})
             self._create_journal(0)
 
     def _repair_missing_journal(self, generation: int) -> None:
@@ -167,7 +180,7 @@ class StoreFiles:
         lines = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)
         return b'"seal"' in lines[-1]
 
-    def _load_snapshot(self, snapshot, generation: int, apply: Apply) -> None:
+    def _load_snapshot(self, snapshot, generation: int, tables: dict[str, dict[int, bytes]]) -> None:
         name = self.snapshot_path(generation)
         header_line = snapshot.readline()
         try:
@@ -182,28 +195,46 @@ class StoreFiles:
                 f"{name} is in store format {version!r}; this release of Contacts reads format {FORMAT_VERSION}. "
                 "Open it with the release that wrote it (or a newer one); it was left untouched"
             )
-        crc = zlib.crc32(header_line)
-        count = 0
-        trailer = None
-        for line in snapshot:
-            if line.startswith(b"{"):
-                trailer = line
+        damaged = CorruptStore(f"{name} is damaged (truncated or altered); it was left untouched. "
+                               "Restore it from a backup")
+        crc, count = zlib.crc32(header_line), 0
+        while True:
+            line = snapshot.readline()
+            try:
+                section = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                raise damaged from None
+            if section.get("end"):
                 break
             crc = zlib.crc32(line, crc)
-            table, doc_id, raw = line.rstrip(b"\n").split(b" ", 2)
-            apply(table.decode(), int(doc_id), raw)
-            count += 1
+            documents, size = int(section["documents"]), int(section["bytes"])
+            id_bytes = snapshot.read(8 * documents)
+            crc = zlib.crc32(id_bytes, crc)
+            ids = array("q")
+            ids.frombytes(id_bytes)
+            if len(ids) != documents:
+                raise damaged
+            docs = tables.setdefault(section["table"], {})
+            loaded, held = 0, b""
+            while size:
+                chunk = snapshot.read(min(SNAPSHOT_CHUNK, size))
+                if not chunk:
+                    raise damaged
+                size -= len(chunk)
+                crc = zlib.crc32(chunk, crc)
+                data = held + chunk
+                cut = data.rfind(b"\n") + 1
+                lines, held = data[:cut].split(b"\n"), data[cut:]
+                lines.pop()
+                docs.update(zip(ids[loaded:loaded + len(lines)], lines))
+                loaded += len(lines)
+            if held or loaded != documents:
+                raise damaged
+            count += documents
         self._snapshot_bytes = snapshot.tell()
-        try:
-            end = orjson.loads(trailer) if trailer else None
-        except orjson.JSONDecodeError:
-            end = None
         self.snapshot_crc = f"{crc & 0xFFFFFFFF:08x}"
-        if not end or end.get("documents") != count or end.get("crc32") != self.snapshot_crc:
-            raise CorruptStore(
-                f"{name} is damaged (truncated or altered after line {count + 1}); it was left untouched. "
-                "Restore it from a backup"
-            )
+        if section.get("documents") != count or section.get("crc32") != self.snapshot_crc:
+            raise damaged
         self.next_ids = {str(k): int(v) for k, v in header.get("next_ids", {}).items()}
 
     # ----- reading the journal
@@ -294,11 +325,11 @@ class StoreFiles:
             os.close(fd)
         return len(line)
 
-    def compact(self, documents: Iterable[tuple[str, int, bytes]]) -> None:
-        """Write the current state as the next generation and retire the current one."""
+    def compact(self, tables: dict[str, dict[int, bytes]]) -> None:
+        """Write ``tables`` (the current state) as the next generation and retire the current one."""
         old = self.generation
         new = old + 1
-        self._write_snapshot(new, self.next_ids, documents)
+        self._write_snapshot(new, self.next_ids, tables)
         self._create_journal(new)
         self._append_line(self.journal_path(old), orjson.dumps({"seal": new}))
         self._follow_seal(new)
@@ -306,21 +337,29 @@ class StoreFiles:
         self.snapshot_path(old).unlink(missing_ok=True)
         self.sidecar_path(old).unlink(missing_ok=True)
 
-    def _write_snapshot(self, generation: int, next_ids: dict[str, int], documents) -> None:
+    def _write_snapshot(self, generation: int, next_ids: dict[str, int], tables: dict[str, dict[int, bytes]]) -> None:
         path = self.snapshot_path(generation)
         temporary = path.with_suffix(".snapshot.tmp")
         header = orjson.dumps(
             {"format": FORMAT_NAME, "version": FORMAT_VERSION, "generation": generation, "next_ids": next_ids}
         ) + b"\n"
-        crc = zlib.crc32(header)
-        count = 0
+        crc, count = zlib.crc32(header), 0
         with open(temporary, "wb", buffering=1 << 20) as out:
             out.write(header)
-            for table, doc_id, raw in documents:
-                line = b"%s %d %s\n" % (table.encode(), doc_id, raw)
-                crc = zlib.crc32(line, crc)
-                out.write(line)
-                count += 1
+            for table, docs in tables.items():
+                if not docs:
+                    continue
+                size = sum(map(len, docs.values())) + len(docs)
+                section = orjson.dumps({"table": table, "documents": len(docs), "bytes": size}) + b"\n"
+                for piece in (section, array("q", docs).tobytes()):
+                    crc = zlib.crc32(piece, crc)
+                    out.write(piece)
+                documents = iter(docs.values())
+                while batch := list(islice(documents, 10_000)):
+                    piece = b"\n".join(batch) + b"\n"
+                    crc = zlib.crc32(piece, crc)
+                    out.write(piece)
+                count += len(docs)
             out.write(orjson.dumps({"end": True, "documents": count, "crc32": f"{crc & 0xFFFFFFFF:08x}"}) + b"\n")
             out.flush()
             os.fsync(out.fileno())
@@ -334,8 +373,12 @@ class StoreFiles:
     def sidecar_path(self, generation: int) -> Path:
         return self.directory / f"store.{generation}.indexes"
 
-    def write_sidecar(self, signature: str, indexes: Iterable[tuple[str, bytes]]) -> None:
-        """Save the indexes of the current snapshot (the caller's state must be exactly that snapshot)."""
+    def write_sidecar(self, signature: str, indexes: Iterable[tuple[str, tuple[bytes, ...]]]) -> None:
+        """Save the indexes of the current snapshot (the caller's state must be exactly that snapshot).
+
+        Layout: a header line, then per index a JSON line naming it and the byte lengths of its parts followed
+        by those parts, then a trailer line with the CRC-32 of everything before it.
+        """
         path = self.sidecar_path(self.generation)
         temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         header = orjson.dumps({"generation": self.generation, "snapshot_crc32": self.snapshot_crc,
@@ -343,31 +386,42 @@ class StoreFiles:
         crc = zlib.crc32(header)
         with open(temporary, "wb", buffering=1 << 20) as out:
             out.write(header)
-            for name, raw in indexes:
-                line = name.encode() + b" " + raw + b"\n"
-                crc = zlib.crc32(line, crc)
-                out.write(line)
-            out.write(orjson.dumps({"end": True, "crc32": f"{crc & 0xFFFFFFFF:08x}"}) + b"\n")
+            for name, parts in indexes:
+                for piece in (orjson.dumps({"index": name, "parts": [len(p) for p in parts]}) + b"\n", *parts):
+                    crc = zlib.crc32(piece, crc)
+                    out.write(piece)
+            out.write(_sidecar_trailer(f"{crc & 0xFFFFFFFF:08x}"))
         os.replace(temporary, path)
         if not self.snapshot_path(self.generation).exists():  # a compaction elsewhere retired this generation
             path.unlink(missing_ok=True)
 
-    def read_sidecar(self, signature: str) -> dict[str, bytes] | None:
+    def read_sidecar(self, signature: str) -> dict[str, list[bytes]] | None:
         """The saved indexes of the current snapshot, or None if there are none that can be trusted."""
         try:
             data = self.sidecar_path(self.generation).read_bytes()
         except FileNotFoundError:
             return None
-        lines = data.split(b"\n")
-        try:
-            header, trailer = orjson.loads(lines[0]), orjson.loads(lines[-2])
-        except (orjson.JSONDecodeError, IndexError):
-            return None
         expected = {"generation": self.generation, "snapshot_crc32": self.snapshot_crc, "signature": signature}
-        body_end = len(data) - len(lines[-2]) - 1
-        if header != expected or trailer.get("crc32") != _crc(data[:body_end]):
+        try:
+            body_end = len(data) - len(_sidecar_trailer(""))  # binary parts may hold newlines: the trailer's size is fixed
+            if data[body_end:] != _sidecar_trailer(_crc(data[:body_end])):
+                return None
+            position = data.index(b"\n") + 1
+            if orjson.loads(data[:position]) != expected:
+                return None
+            indexes: dict[str, list[bytes]] = {}
+            while position < body_end:
+                line_end = data.index(b"\n", position) + 1
+                entry = orjson.loads(data[position:line_end])
+                position = line_end
+                parts = []
+                for length in entry["parts"]:
+                    parts.append(data[position:position + length])
+                    position += length
+                indexes[entry["index"]] = parts
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
-        return {name.decode(): raw for name, raw in (line.split(b" ", 1) for line in lines[1:-2])}
+        return indexes
 
     def _create_journal(self, generation: int) -> None:
         path = self.journal_path(generation)

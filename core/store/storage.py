@@ -101,7 +101,7 @@ class JournalStorage(Storage):
         self._reading_view = _Reading(self)
         self.revision = 0
         self._signature = index_version + ":" + ",".join(sorted(self._indexes))
-        self._files.open(self._put_unindexed)
+        self._tables = self._files.open()
         self._load_indexes()
         self._files.catch_up(self._apply)
 
@@ -132,22 +132,18 @@ class JournalStorage(Storage):
             docs[doc_id] = raw
         self.revision += 1
 
-    def _put_unindexed(self, table: str, doc_id: int, raw: bytes | None) -> None:
-        assert raw is not None  # snapshots hold documents only
-        docs = self._tables.get(table)
-        if docs is None:
-            docs = self._tables[table] = {}
-        docs[doc_id] = raw
-
     def _load_indexes(self) -> None:
         """Indexes of the snapshot just loaded: from its sidecar if that can be trusted, else rebuilt and saved."""
         if not self._indexes:
             return
         saved = self._files.read_sidecar(self._signature)
         if saved is not None and saved.keys() == self._indexes.keys():
-            for name, raw in saved.items():
-                self._indexes[name].load(raw)
-            return
+            try:
+                for name, parts in saved.items():
+                    self._indexes[name].load(*parts)
+                return
+            except (ValueError, TypeError):
+                pass  # damaged in a way the checksum missed: rebuild below
         for index in self._indexes.values():
             index.clear()
         for table, indexes in self._table_indexes.items():
@@ -314,9 +310,7 @@ class JournalStorage(Storage):
             self._compact_locked()
 
     def _compact_locked(self) -> None:
-        self._files.compact(
-            (table, doc_id, raw) for table, docs in self._tables.items() for doc_id, raw in docs.items()
-        )
+        self._files.compact(self._tables)
         self._save_indexes()
 
     def stats(self) -> dict[str, int]:
