@@ -20,7 +20,7 @@ $(VENV)/.installed-dev: pyproject.toml $(BIN)/activate
 
 demo: $(VENV)/.installed
 	$(BIN)/contacts --data-dir $(DEMO_DIR) demo --if-empty --contacts 2000
-	$(BIN)/contacts --data-dir $(DEMO_DIR) lookup "$$($(BIN)/python -m core.sample_number $(DEMO_DIR))"
+	$(BIN)/contacts --data-dir $(DEMO_DIR) lookup CUS-0000042
 
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest -n 2 --dist loadfile

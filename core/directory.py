@@ -24,6 +24,7 @@ from core.models import (
     AuditEntry,
     Contact,
     Division,
+    Interaction,
     Note,
     NoteSource,
     Organization,
@@ -93,6 +94,30 @@ class Lookup:
     @property
     def found(self) -> bool:
         return bool(self.contacts or self.organizations)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything a card or a detail pane shows about one record, read in one consistent view."""
+
+    record: Party
+    organization: Organization | None
+    notes: list[Note]
+    interactions: list[Interaction]
+    relationships: list[Relationship]
+    contacts: list[Contact]
+    schema: CustomFieldSchema
+    can_note: bool
+    can_edit: bool
+
+    @property
+    def kind(self) -> str:
+        return _kind_of(self.record)
+
+    def custom_values(self) -> list[tuple[str, Any]]:
+        """(label, value) of each custom field the record has, in schema order, disabled fields included."""
+        values = self.record.custom_fields
+        return [(f.label, values[f.key]) for f in self.schema.fields if f.key in values]
 
 
 @dataclass(frozen=True)
@@ -324,13 +349,17 @@ class Directory:
         return MoveResult(record, message)
 
     def delete(self, actor: Actor, kind: str, record_id: int) -> None:
-        """Delete a record and its notes; an organization's contacts stay, unlinked from it."""
+        """Delete a record with its notes (and a contact's interactions); an organization's contacts stay,
+        unlinked from it."""
         _check_kind(kind)
         with self.repo.transaction():
             record = self._visible(actor, self._load(kind, record_id))
             self.policy.require(actor, Action.edit, record.division)
             for note_id in self.repo.find("note.subject", f"{kind}:{record_id}"):
                 self.repo.remove("notes", note_id)
+            if kind == "contact":
+                for interaction_id in self.repo.find("interaction.contact", str(record_id)):
+                    self.repo.remove("interactions", interaction_id)
             if kind == "organization":
                 for rel_id in self.repo.find("relationship.organization", str(record_id)):
                     self.repo.remove("relationships", rel_id)
@@ -354,6 +383,32 @@ class Directory:
         ids = self.repo.find("contact.organization", str(organization_id))
         contacts = [c for c in self._load_many("contact", ids) if self.policy.allows(actor, Action.view, c.division)]
         return sorted(contacts, key=lambda c: (fold(c.last_name), fold(c.first_name), c.id))  # type: ignore[union-attr]
+
+    @reads
+    def profile(self, actor: Actor, kind: str, record_id: int) -> Profile:
+        _check_kind(kind)
+        record = self.get(actor, kind, record_id)
+        organization = None
+        if isinstance(record, Contact) and record.organization_id:
+            try:
+                organization = self.get_organization(actor, record.organization_id)
+            except NotFound:
+                organization = None
+        is_contact = isinstance(record, Contact)
+        return Profile(
+            record=record,
+            organization=organization,
+            notes=self.notes(actor, kind, record_id),
+            interactions=self.interactions(actor, record_id) if is_contact else [],
+            relationships=[] if is_contact else self.relationships(actor, record_id),
+            contacts=[] if is_contact else self.contacts_of(actor, record_id),
+            schema=self.schema(kind),
+            can_note=self.policy.allows(actor, Action.note, record.division),
+            can_edit=self.policy.allows(actor, Action.edit, record.division),
+        )
+
+    def can(self, actor: Actor, action: Action, division: str | None = None) -> bool:
+        return self.policy.allows(actor, action, division)
 
     # ------------------------------------------------------------------ notes
 
@@ -420,6 +475,46 @@ class Directory:
         ids = self.repo.find("note.subject", f"{kind}:{subject_id}")
         notes = [Note.model_validate({**d, "id": i}) for i, d in self.repo.get_many("notes", ids).items()]
         return sorted(notes, key=lambda n: (n.created_at, n.id), reverse=True)
+
+    # ------------------------------------------------------------------ interactions
+
+    def record_interaction(self, actor: Actor, contact_id: int, *, kind: str = "call", summary: str | None = None,
+                           channel_id: str | None = None, channel_name: str | None = None,
+                           message_ts: str | None = None, permalink: str | None = None) -> Interaction:
+        """Note that a conversation with the contact happened (for example a call a telephony system announced)."""
+        with self.repo.transaction():
+            contact = self._visible(actor, self._load("contact", contact_id))
+            self.policy.require(actor, Action.note, contact.division)
+            try:
+                interaction = Interaction(contact_id=contact_id, kind=kind, summary=summary, channel_id=channel_id,
+                                          channel_name=channel_name, message_ts=message_ts, permalink=permalink,
+                                          recorded_by=actor.id, at=self._now())
+            except ValidationError as error:
+                raise ValidationFailed(problems_of(error)) from None
+            interaction.id = self.repo.insert("interactions", dump(interaction))
+            self._audit("contact", contact_id, "interaction", actor, {"interaction": [None, interaction.id]},
+                        _preview(summary or kind), at=interaction.at)
+        return interaction
+
+    @reads
+    def interactions(self, actor: Actor, contact_id: int, limit: int = 10) -> list[Interaction]:
+        """The contact's most recent interactions, newest first."""
+        self.get(actor, "contact", contact_id)
+        ids = self.repo.find("interaction.contact", str(contact_id))
+        found = [Interaction.model_validate({**d, "id": i}) for i, d in self.repo.get_many("interactions", ids).items()]
+        return sorted(found, key=lambda x: (x.at, x.id), reverse=True)[:limit]
+
+    @reads
+    def interaction_at(self, actor: Actor, channel_id: str, message_ts: str) -> Interaction | None:
+        """The interaction recorded for a chat message, if any (so notes from its thread can point to it)."""
+        for interaction_id in sorted(self.repo.find("interaction.message", f"{channel_id}:{message_ts}")):
+            interaction = Interaction.model_validate({**self.repo.get("interactions", interaction_id), "id": interaction_id})
+            try:
+                self.get(actor, "contact", interaction.contact_id)
+            except NotFound:
+                continue
+            return interaction
+        return None
 
     # ------------------------------------------------------------------ relationships
 
@@ -618,8 +713,8 @@ class Directory:
 
     def merge_contacts(self, actor: Actor, survivor_id: int, other_ids: Iterable[int],
                        choices: Mapping[str, int] | None = None) -> Contact:
-        """Merge duplicates into ``survivor_id``. Every distinct phone, email, social handle, external id and
-        note is kept; ``choices`` names, per field, the record whose value wins (by default the survivor's,
+        """Merge duplicates into ``survivor_id``. Every distinct phone, email, social handle and external id, and
+        every note and interaction, is kept; ``choices`` names, per field, the record whose value wins (by default the survivor's,
         then the most recently modified record that has one)."""
         others = list(dict.fromkeys(i for i in other_ids if i != survivor_id))
         if not others:
@@ -636,6 +731,9 @@ class Directory:
                 for note_id in self.repo.find("note.subject", f"contact:{record.id}"):
                     note = self.repo.get("notes", note_id)
                     self.repo.replace("notes", note_id, {**note, "subject_id": survivor_id})
+                for interaction_id in self.repo.find("interaction.contact", str(record.id)):
+                    interaction = self.repo.get("interactions", interaction_id)
+                    self.repo.replace("interactions", interaction_id, {**interaction, "contact_id": survivor_id})
                 self.repo.remove("contacts", record.id)
                 self._audit("contact", record.id, "merged", actor, changes_between(dump(record), {}),
                             f"merged into contact {survivor_id}")

@@ -13,7 +13,7 @@ from core.text import fold, words
 
 TABLES = {"contact": "contacts", "organization": "organizations"}
 # Change this whenever a key function below changes, so that indexes saved beside a snapshot are rebuilt.
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 
 
 def _phones(doc: dict) -> Iterator[dict]:
@@ -132,6 +132,9 @@ INDEXES: list[IndexSpec] = [
     IndexSpec("contact.last_name", "contacts", last_name_keys),
     IndexSpec("contact.organization", "contacts", organization_link_keys),
     IndexSpec("note.subject", "notes", lambda doc: [f"{doc['subject_kind']}:{doc['subject_id']}"]),
+    IndexSpec("interaction.contact", "interactions", lambda doc: [str(doc["contact_id"])]),
+    IndexSpec("interaction.message", "interactions",
+              lambda doc: [f"{doc['channel_id']}:{doc['message_ts']}"] if doc.get("message_ts") else []),
     IndexSpec("relationship.organization", "relationships", lambda doc: [str(doc["organization_id"])]),
     IndexSpec("audit.subject", "audit", lambda doc: [doc["subject"]]),
     IndexSpec("schema.entity", "schemas", lambda doc: [doc["entity"]]),

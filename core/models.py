@@ -285,6 +285,21 @@ class Note(Strict):
         return text
 
 
+class Interaction(Strict):
+    """A conversation with a contact that the directory saw, such as a call a telephony integration announced."""
+
+    id: int | None = None
+    contact_id: int
+    kind: Text(50, required=True) = "call"
+    summary: Text(1000) = None
+    channel_id: Text(100) = None
+    channel_name: Text(255) = None
+    message_ts: Text(50) = None
+    permalink: OptionalUrl = None
+    recorded_by: Text(255, required=True)
+    at: datetime
+
+
 class Relationship(Strict):
     """An internal user's role towards an organization, such as its account manager."""
 

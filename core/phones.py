@@ -106,3 +106,10 @@ def looks_like_phone(text: str) -> bool:
     stripped = _FORMATTING.sub("", text).removeprefix("+")
     stripped = re.sub(r"(?i)(ext\.?|x|#)\d*$", "", stripped)
     return len(stripped) >= 3 and stripped.isdigit()
+
+
+def numbers_in(text: str, default_region: str) -> list[str]:
+    """The E.164 form of every valid phone number mentioned in ``text``, in order, without repeats."""
+    found = (phonenumbers.format_number(m.number, PhoneNumberFormat.E164)
+             for m in phonenumbers.PhoneNumberMatcher(text, default_region))
+    return list(dict.fromkeys(found))

@@ -1,0 +1,60 @@
+"""``contacts-bot``: run the Slack bot on a data directory."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.app import build_app
+from bot.server import EVENTS_PATH, http_server, serve_socket_mode
+from bot.settings import slack_settings
+from core.config import default_data_dir
+from core.directory import Directory
+from core.errors import ContactsError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="contacts-bot",
+        description="The Contacts Slack bot. Socket Mode when SLACK_APP_TOKEN is set, else an HTTP server. "
+                    "Needs SLACK_BOT_TOKEN, and SLACK_SIGNING_SECRET in HTTP mode; SLACK_API_URL changes the "
+                    "Web API base URL.")
+    parser.add_argument("--data-dir", type=Path, default=None, help="default: $CONTACTS_DATA_DIR, else your user data dir")
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP mode: address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    token = os.environ.get("SLACK_BOT_TOKEN", "")
+    app_token = os.environ.get("SLACK_APP_TOKEN", "")
+    secret = os.environ.get("SLACK_SIGNING_SECRET", "")
+    missing = [name for name, value in (("SLACK_BOT_TOKEN", token),) if not value]
+    if not app_token and not secret:
+        missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
+    if missing:
+        print(f"contacts-bot: set {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        directory = Directory.open(args.data_dir or default_data_dir())
+        settings = slack_settings(directory.settings)
+    except ContactsError as error:
+        print(f"contacts-bot: {error}", file=sys.stderr)
+        return 2
+    app = build_app(directory, settings, token=token, signing_secret=secret or "socket-mode",
+                    api_url=os.environ.get("SLACK_API_URL"))
+    try:
+        if app_token:
+            serve_socket_mode(app, app_token)
+        else:
+            server = http_server(app, args.host, args.port)
+            logging.info("listening on http://%s:%s%s", args.host, server.server_port, EVENTS_PATH)
+            server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        directory.close()
+    return 0

@@ -1,0 +1,24 @@
+"""For a production WSGI server: ``gunicorn --threads 8 -b 127.0.0.1:3000 bot.wsgi:application``.
+
+Reads the data directory from ``CONTACTS_DATA_DIR`` and Slack credentials from the environment, like
+``contacts-bot``. Several gunicorn workers may share one data directory: the store is safe across processes.
+"""
+
+from __future__ import annotations
+
+import os
+
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.app import build_app
+from bot.server import EVENTS_PATH
+from bot.settings import slack_settings
+from core.config import default_data_dir
+from core.directory import Directory
+
+_directory = Directory.open(default_data_dir())
+application = SlackRequestHandler(
+    build_app(_directory, slack_settings(_directory.settings), token=os.environ["SLACK_BOT_TOKEN"],
+              signing_secret=os.environ["SLACK_SIGNING_SECRET"], api_url=os.environ.get("SLACK_API_URL")),
+    path=EVENTS_PATH,
+)
