@@ -171,3 +171,33 @@ def test_contacts_of_an_organization(directory, ann):
 def test_unknown_kind_is_refused(directory):
     with pytest.raises(ValidationFailed, match="must be 'contact' or 'organization'"):
         directory.create(ADMIN, "vendor", {"name": "x"})
+
+
+def test_interactions_newest_first_and_found_by_message(directory, ann):
+    first = directory.record_interaction(ADMIN, ann.id, summary="Incoming call", channel_id="C1", message_ts="1.1",
+                                         permalink="https://acme.slack.com/archives/C1/p11")
+    second = directory.record_interaction(ADMIN, ann.id, kind="chat")
+    assert [i.id for i in directory.interactions(ADMIN, ann.id)] == [second.id, first.id]
+    assert directory.interaction_at(ADMIN, "C1", "1.1").id == first.id
+    assert directory.interaction_at(ADMIN, "C1", "9.9") is None
+    assert directory.history(ADMIN, "contact", ann.id)[0].action == "interaction"
+
+
+def test_profile_gathers_what_a_card_shows(directory, ann):
+    directory.add_custom_field(ADMIN, "contact", {"key": "tier", "label": "Tier", "type": "text"})
+    directory.update(ADMIN, "contact", ann.id, {"custom_fields": {"tier": "Gold"}})
+    directory.add_note(ADMIN, "contact", ann.id, "hello")
+    profile = directory.profile(ADMIN, "contact", ann.id)
+    assert profile.organization.name == "Acme Corp" and [n.text for n in profile.notes] == ["hello"]
+    assert profile.custom_values() == [("Tier", "Gold")] and profile.can_edit and profile.can_note
+    organization = directory.profile(ADMIN, "organization", ann.organization_id)
+    assert [c.id for c in organization.contacts] == [ann.id] and organization.kind == "organization"
+
+
+def test_merge_and_delete_carry_interactions(directory, ann):
+    twin = directory.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee"})
+    directory.record_interaction(ADMIN, twin.id, summary="call to the twin")
+    directory.merge_contacts(ADMIN, ann.id, [twin.id])
+    assert [i.summary for i in directory.interactions(ADMIN, ann.id)] == ["call to the twin"]
+    directory.delete(ADMIN, "contact", ann.id)
+    assert directory.repo.count("interactions") == 0

@@ -66,6 +66,10 @@ def test_tinydb_api_works_unchanged(store):
     assert sorted(d["name"] for d in reopened.all()) == ["Ann", "Bob", "Dee"]
     reopened.truncate()
     assert len(open_db(store).table("people")) == 0
+    db = open_db(store)
+    db.table("pets").insert({"name": "Rex"})
+    db.drop_tables()  # TinyDB's whole-database write
+    assert open_db(store).tables() == set()
 
 
 def test_a_failed_transaction_leaves_memory_indexes_and_disk_as_they_were(store):

@@ -175,7 +175,7 @@ class JournalStorage(Storage):
     def read(self) -> dict[str, Mapping[str, dict]]:
         with self._mutex:
             self._refresh()
-            return {name: DocsView(docs) for name, docs in self._tables.items()}
+            return {name: DocsView(docs) for name, docs in self._tables.items() if docs}
 
     def table_view(self, table: str) -> DocsView:
         with self._mutex:

@@ -24,6 +24,7 @@ class Call:
     path: str
     params: dict[str, Any]
     headers: dict[str, str]
+    at: float = field(default_factory=time.perf_counter)  # when it arrived (for the bot benchmark)
 
 
 @dataclass
