@@ -240,3 +240,18 @@ def test_indexes_saved_by_other_index_code_are_rebuilt(store):
     upper = IndexSpec("people.name", "people", lambda doc: [doc["name"].upper()], ordered=True)
     second = ContactsDB(store, indexes=[upper], index_version="2")
     assert second.storage.find("people.name", "ANN") == {1}
+
+
+def test_documents_written_in_a_long_running_process_take_only_their_size(store):
+    """A bot that runs for weeks must not grow by a 4 KB buffer per write (orjson's output keeps one)."""
+    import tracemalloc
+
+    storage = JournalStorage(store)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    with storage.transaction():
+        for i in range(1, 2001):
+            storage.put("people", i, {"name": f"person {i}", "note": "x" * 200})
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert grown / 2000 < 1500, f"{grown / 2000:.0f} bytes per 230-byte document"

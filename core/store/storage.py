@@ -129,7 +129,8 @@ class JournalStorage(Storage):
         if raw is None:
             docs.pop(doc_id, None)
         else:
-            docs[doc_id] = raw
+            # orjson's output keeps a 4 KB buffer whatever the document's size; the copy keeps only the bytes.
+            docs[doc_id] = memoryview(raw).tobytes()
         self.revision += 1
 
     def _load_indexes(self) -> None:
