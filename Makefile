@@ -20,7 +20,7 @@ $(VENV)/.installed-dev: pyproject.toml $(BIN)/activate
 
 demo: $(VENV)/.installed
 	$(BIN)/contacts --data-dir $(DEMO_DIR) demo --if-empty --contacts 2000
-	$(BIN)/contacts --data-dir $(DEMO_DIR) lookup CUS-0000042
+	$(BIN)/contacts-tui --data-dir $(DEMO_DIR)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest -n 2 --dist loadfile

@@ -121,6 +121,19 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class Row:
+    """One line of a record list: what an admin scans for."""
+
+    kind: str
+    id: int
+    name: str
+    organization: str
+    phone: str
+    division: str
+    survey_opt_out: bool
+
+
+@dataclass(frozen=True)
 class MoveResult:
     record: Party
     message: str
@@ -133,6 +146,7 @@ class Directory:
         self.policy = Policy(self.settings.access)
         self._now = clock
         self._schemas: dict[str, tuple[frozenset[int], CustomFieldSchema]] = {}
+        self._orders: dict[str, tuple[int, list[int]]] = {}
         if not self.repo.find("division.name", fold(DEFAULT_DIVISION)):
             with self.repo.transaction():
                 if not self.repo.find("division.name", fold(DEFAULT_DIVISION)):
@@ -698,6 +712,48 @@ class Directory:
                              page=page, page_size=page_size, region=self.region)
 
     @reads
+    @reads
+    def browse(self, actor: Actor, kind: str, query: str = "") -> list[int]:
+        """Every record of ``kind`` the actor may see that matches ``query`` (all when blank), in name order.
+
+        Not capped at 1000 like ``search``: this is for lists that render lazily, such as the terminal UI's.
+        """
+        _check_kind(kind)
+        revision = self.repo.revision()
+        cached = self._orders.get(kind)
+        if cached is None or cached[0] != revision:
+            cached = self._orders[kind] = (revision, self.repo.ids_in_order(f"{kind}.order"))
+        order = cached[1]
+        visible = self.policy.visible_divisions(actor)
+        text = query.strip()
+        if not text and visible is None:
+            return list(order)
+        wanted = search.matching_ids(self.repo, kind, text, self.region) if text else set(order)
+        wanted = search.visible_only(self.repo, kind, wanted, visible)
+        return [i for i in order if i in wanted]
+
+    @reads
+    def rows(self, kind: str, ids: Iterable[int]) -> list[Row]:
+        """List lines for ``ids`` (those that still exist), read straight from the stored documents."""
+        _check_kind(kind)
+        docs = self.repo.get_many(TABLES[kind], ids)
+        names = {}
+        if kind == "contact":
+            names = {i: d["name"] for i, d in self.repo.get_many(
+                "organizations", {d["organization_id"] for d in docs.values() if d.get("organization_id")}).items()}
+        found = []
+        for record_id, doc in docs.items():
+            if kind == "contact":
+                name = " ".join(doc[f] for f in ("first_name", "middle_name", "last_name") if doc.get(f))
+                phones = doc.get("phones") or [{}]
+                organization = names.get(doc.get("organization_id"), "")
+            else:
+                name, organization = doc["name"], doc.get("industry", "")
+                phones = [doc.get("phone") or {}]
+            found.append(Row(kind, record_id, name, organization, phones[0].get("raw", ""),
+                             doc.get("division", DEFAULT_DIVISION), bool(doc.get("survey_opt_out"))))
+        return found
+
     def records(self, kind: str, ids: Iterable[int]) -> list[Party]:
         """Records by id, for front ends that already hold ids from a search (unknown ids are skipped)."""
         return self._load_many(kind, ids)

@@ -13,7 +13,7 @@ from core.text import fold, words
 
 TABLES = {"contact": "contacts", "organization": "organizations"}
 # Change this whenever a key function below changes, so that indexes saved beside a snapshot are rebuilt.
-INDEX_VERSION = "2"
+INDEX_VERSION = "3"
 
 
 def _phones(doc: dict) -> Iterator[dict]:
@@ -108,6 +108,15 @@ def last_name_keys(doc: dict) -> list[str]:
     return [fold(doc["last_name"])]
 
 
+def contact_order_keys(doc: dict) -> list[str]:
+    """Name order (last name, first name), unique per document: browsing lists walk this index."""
+    return [f"{fold(doc['last_name'])}\x1f{fold(doc['first_name'])}\x1f{doc.get('middle_name', '')}"]
+
+
+def organization_order_keys(doc: dict) -> list[str]:
+    return [fold(doc["name"])]
+
+
 def organization_link_keys(doc: dict) -> list[str]:
     return [str(doc["organization_id"])] if doc.get("organization_id") else []
 
@@ -130,6 +139,8 @@ INDEXES: list[IndexSpec] = [
     IndexSpec("contact.email", "contacts", email_keys),
     IndexSpec("contact.social", "contacts", social_keys),
     IndexSpec("contact.last_name", "contacts", last_name_keys),
+    IndexSpec("contact.order", "contacts", contact_order_keys, ordered=True),
+    IndexSpec("organization.order", "organizations", organization_order_keys, ordered=True),
     IndexSpec("contact.organization", "contacts", organization_link_keys),
     IndexSpec("note.subject", "notes", lambda doc: [f"{doc['subject_kind']}:{doc['subject_id']}"]),
     IndexSpec("interaction.contact", "interactions", lambda doc: [str(doc["contact_id"])]),

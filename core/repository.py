@@ -31,8 +31,10 @@ class Repository(Protocol):
     def count(self, table: str) -> int: ...
     def find(self, index: str, key: str) -> set[int]: ...
     def find_prefix(self, index: str, prefix: str) -> set[int]: ...
+    def ids_in_order(self, index: str) -> list[int]: ...
     def shared_keys(self, index: str) -> list[tuple[str, set[int]]]: ...
     def refresh(self) -> bool: ...
+    def revision(self) -> int: ...
     def compact(self) -> None: ...
     def close(self) -> None: ...
 
@@ -80,11 +82,18 @@ class TinyDBRepository:
     def find_prefix(self, index: str, prefix: str) -> set[int]:
         return self._storage.find_prefix(index, prefix)
 
+    def ids_in_order(self, index: str) -> list[int]:
+        return self._storage.ids_in_order(index)
+
     def shared_keys(self, index: str) -> list[tuple[str, set[int]]]:
         return self._storage.shared_keys(index)
 
     def refresh(self) -> bool:
         return self._storage.refresh()
+
+    def revision(self) -> int:
+        """A number that changes whenever the data does (in this process or, once read, in another)."""
+        return self._storage.revision
 
     def compact(self) -> None:
         self._storage.compact()

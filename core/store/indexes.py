@@ -82,6 +82,19 @@ class Index:
                 found.update(held)
         return found
 
+    def ids_in_order(self) -> list[int]:
+        """Every id, in key order (an ordered index); ids under one key in id order."""
+        if self._sorted is None:
+            raise TypeError(f"index {self.spec.name} is not ordered")
+        ordered: list[int] = []
+        for key in self._sorted:
+            held = self._ids[key]
+            if isinstance(held, int):
+                ordered.append(held)
+            else:
+                ordered.extend(sorted(held))
+        return ordered
+
     def shared(self) -> Iterator[tuple[str, set[int]]]:
         """Keys that more than one document has, with those documents' ids."""
         for key, held in list(self._ids.items()):

@@ -215,6 +215,11 @@ class JournalStorage(Storage):
             self._refresh()
             return self._index(index).ids_with_prefix(prefix)
 
+    def ids_in_order(self, index: str) -> list[int]:
+        with self._mutex:
+            self._refresh()
+            return self._index(index).ids_in_order()
+
     def shared_keys(self, index: str) -> list[tuple[str, set[int]]]:
         with self._mutex:
             self._refresh()

@@ -1,0 +1,197 @@
+"""The terminal UI driven as an admin would drive it, checked on screen and on disk."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual.widgets import Button, Input, Static, TextArea
+
+from core.directory import Directory
+from tests.tui.conftest import ADMIN, SIZE, make_app, settle
+from tui.screens.record_form import RecordForm
+from tui.widgets.detail import DetailPane
+from tui.widgets.record_list import RecordList
+
+
+def detail_text(app) -> str:
+    return str(app.screen.query_one(DetailPane).query_one("#detail-body", Static).render())
+
+
+def count_text(app) -> str:
+    return str(app.screen.query_one("#count", Static).render())
+
+
+def list_lines(app) -> list[str]:
+    records = app.screen.query_one(RecordList)
+    return [records.render_line(y).text.rstrip() for y in range(min(len(records.ids), records.size.height))]
+
+
+async def search(pilot, text: str) -> None:
+    await pilot.press("slash", *text)
+    await asyncio.sleep(0.3)  # the search waits for a pause in typing
+    await settle(pilot)
+
+
+async def test_lists_every_contact_in_name_order_with_the_first_in_full(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert count_text(pilot.app) == "60 contacts"
+        first = directory.rows("contact", directory.browse(ADMIN, "contact")[:1])[0]
+        assert list_lines(pilot.app)[0].startswith(first.name)
+        assert first.name in detail_text(pilot.app) and "Notes (1)" in detail_text(pilot.app)
+
+
+async def test_a_number_typed_in_another_format_finds_the_contact(directory):
+    contact = directory.get_contact(ADMIN, 7)
+    e164 = contact.phones[0].e164
+    typed = f"{e164[:3]} {e164[3:6]} {e164[6:]}"
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await search(pilot, typed)
+        assert count_text(pilot.app).startswith("1 contact matching")
+        assert contact.full_name in detail_text(pilot.app)
+        assert "SMS on" in detail_text(pilot.app) or "SMS off" in detail_text(pilot.app)
+
+
+async def test_escape_clears_the_search_and_arrows_move_the_detail(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await search(pilot, "zzzz-nobody")
+        assert count_text(pilot.app) == "0 contacts matching zzzz-nobody"
+        assert "Nothing selected" in detail_text(pilot.app)
+        await pilot.press("escape")
+        await asyncio.sleep(0.3)
+        await settle(pilot)
+        second = directory.rows("contact", directory.browse(ADMIN, "contact")[1:2])[0]
+        await pilot.press("down")
+        await settle(pilot)
+        assert second.name in detail_text(pilot.app)
+
+
+async def test_organizations_tab(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert count_text(pilot.app) == "3 organizations"
+        assert "Contacts (" in detail_text(pilot.app)
+
+
+async def test_create_a_contact_with_errors_shown_at_the_field(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, RecordForm)
+        form.query_one("#f-first_name", Input).value = "Zed"
+        form.query_one("#f-last_name", Input).value = "Quinn"
+        form.query_one("#add-emails", Button).press()
+        form.query_one("#add-phones", Button).press()
+        await settle(pilot)
+        email_row, phone_row = form.query("#section-emails .list-row").first(), form.query("#section-phones .list-row").first()
+        email_row.query_one(".text", Input).value = "zed@"
+        phone_row.query_one(".text", Input).value = "(415) 555-0123"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = email_row.query_one(".row-error")
+        assert error.display and "valid email address" in str(error.render())
+        assert directory.lookup(ADMIN, "(415) 555-0123").contacts == []
+        email_row.query_one(".text", Input).value = "zed@quinn.example"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, RecordForm)
+        [created] = directory.lookup(ADMIN, "(415) 555-0123").contacts
+        assert (created.full_name, created.emails[0].address, created.phones[0].sms) == ("Zed Quinn", "zed@quinn.example", False)
+        assert "Zed Quinn" in detail_text(pilot.app)
+
+
+async def test_edit_keeps_division_read_only_and_guards_unsaved_changes(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        record_id = pilot.app.screen.query_one(RecordList).highlighted
+        await pilot.press("enter")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert "chosen when the record was created" in str(form.query("Static").last().render()) or any(
+            "chosen when the record was created" in str(s.render()) for s in form.query(Static))
+        form.query_one("#f-title", Input).value = "Chief Buyer"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Discard your changes?" in str(pilot.app.screen.query_one(".question", Static).render())
+        await pilot.click("#no")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert directory.get_contact(ADMIN, record_id).title == "Chief Buyer"
+
+
+async def test_notes_are_added_and_blank_ones_refused(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        record_id = pilot.app.screen.query_one(RecordList).highlighted
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "text: String should have at least 1 character" in str(pilot.app.screen.query_one("#note-error").render())
+        pilot.app.screen.query_one(TextArea).text = "Called back; all sorted."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert directory.notes(ADMIN, "contact", record_id)[0].text == "Called back; all sorted."
+        assert "Called back; all sorted." in detail_text(pilot.app)
+
+
+async def test_delete_asks_first(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        record_id = pilot.app.screen.query_one(RecordList).highlighted
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.click("#no")
+        await settle(pilot)
+        assert directory.repo.get("contacts", record_id) is not None
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert directory.repo.get("contacts", record_id) is None
+        assert count_text(pilot.app) == "59 contacts"
+
+
+async def test_changes_from_another_process_appear_without_a_restart(directory, tmp_path):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        bot = Directory.open(tmp_path / "data")  # a second handle, as the bot would have
+        bot.create(ADMIN, "contact", {"first_name": "Aaron", "last_name": "Aardvark"})
+        bot.close()
+        await asyncio.sleep(1.3)
+        await settle(pilot)
+        assert count_text(pilot.app) == "61 contacts"
+        assert list_lines(pilot.app)[0].startswith("Aaron Aardvark")
+
+
+async def test_record_text_is_shown_literally(directory):
+    directory.create(ADMIN, "contact", {"first_name": "[b]A", "last_name": "[/]Aa[link=x]"})
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert list_lines(pilot.app)[0].startswith("[b]A [/]Aa[link=x]")
+        assert "[b]A [/]Aa[link=x]" in detail_text(pilot.app)
+
+
+async def test_help_and_command_palette(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert type(pilot.app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        commands = {c.title for c in pilot.app.get_system_commands(pilot.app.screen)}
+        assert {"New record", "Add note", "Delete record", "Switch contacts / organizations", "Help"} <= commands
+
+
+async def test_theme_switches_between_dark_and_light(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert pilot.app.theme == "textual-dark"
+        await pilot.press("f2")
+        assert pilot.app.theme == "textual-light"

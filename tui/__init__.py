@@ -1,0 +1,1 @@
+"""The terminal UI for admins: browse, search and edit the directory."""

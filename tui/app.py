@@ -1,0 +1,47 @@
+"""The Contacts terminal UI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from core.directory import Directory
+from core.policy import Actor
+from tui.screens.main_screen import MainScreen
+
+THEMES = ("textual-dark", "textual-light")
+
+
+class ContactsApp(App[None]):
+    CSS_PATH = "contacts.tcss"
+    TITLE = "Contacts"
+    BINDINGS = [
+        Binding("f2", "toggle_theme", "Theme", id="app.theme"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, directory: Directory, actor: Actor, location: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.directory, self.actor = directory, actor
+        self.sub_title = "  ·  ".join(p for p in (location, f"as {actor}") if p)
+
+    def on_mount(self) -> None:
+        self.theme = THEMES[0]
+        self.push_screen(MainScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, MainScreen):
+            yield SystemCommand("New record", "Create a contact or organization (Ctrl+N)", screen.action_new)
+            yield SystemCommand("Add note", "Note on the highlighted record (Ctrl+O)", screen.action_add_note)
+            yield SystemCommand("Delete record", "Delete the highlighted record (Delete)", screen.action_delete)
+            yield SystemCommand("Switch contacts / organizations", "Ctrl+T", screen.action_switch_kind)
+            yield SystemCommand("Search", "Focus the search box (/)", screen.action_focus_search)
+            yield SystemCommand("Help", "Keys and what they do (F1)", screen.action_help)
+        yield SystemCommand("Light or dark theme", "F2", self.action_toggle_theme)

@@ -1,0 +1,42 @@
+"""What the keys do."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# Contacts
+
+Browse and edit the external contacts directory. Changes the Slack bot (or another terminal) makes on the same
+data directory show up here within a second.
+
+| key | does |
+|---|---|
+| `/` | search: names, numbers in any format, emails, organizations, custom ids |
+| `Esc` | clear the search |
+| `↑ ↓ PgUp PgDn Home End` | move in the list |
+| `Enter` | edit the highlighted record |
+| `Ctrl+T` | switch between contacts and organizations |
+| `Ctrl+N` | new contact or organization |
+| `Ctrl+O` | add a note to the highlighted record |
+| `Delete` | delete the highlighted record (asks first) |
+| `F2` | light or dark theme |
+| `Ctrl+P` | every command, by name |
+| `F1` | this help |
+| `Ctrl+Q` | quit |
+
+In a form, `Ctrl+S` saves and `Esc` cancels (asking first if anything changed). Errors appear under the field
+they concern; nothing is saved until every field is valid.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f1,q", "dismiss(None)", "Close", id="help.close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog help"):
+            yield Markdown(HELP)

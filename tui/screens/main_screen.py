@@ -1,0 +1,213 @@
+"""The main screen: a searchable list of contacts or organizations beside the highlighted record in full."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual import on, work
+from textual.worker import get_current_worker
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static, Tab, Tabs
+
+from core.errors import ContactsError
+from tui.screens.dialogs import ConfirmDialog, NoteDialog
+from tui.screens.help import HelpScreen
+from tui.screens.record_form import RecordForm
+from tui.widgets.detail import DetailPane
+from tui.widgets.record_list import RecordList
+
+CHANGES_EVERY = 1.0  # seconds between looks for other processes' changes
+DETAIL_PAUSE = 0.1  # seconds the cursor rests before the highlighted record is loaded in full
+NOUNS = {"contact": ("contact", "contacts"), "organization": ("organization", "organizations")}
+
+
+class MainScreen(Screen):
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search", id="main.search"),
+        Binding("escape", "clear_search", "Clear", show=False, id="main.clear"),
+        Binding("ctrl+t", "switch_kind", "Contacts/Orgs", id="main.switch"),
+        Binding("ctrl+n", "new", "New", id="main.new"),
+        Binding("ctrl+o", "add_note", "Note", id="main.note"),
+        Binding("delete", "delete", "Delete", id="main.delete"),
+        Binding("f1", "help", "Help", id="main.help"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        directory = self.app.directory
+        yield Header()
+        with Horizontal():
+            with Vertical(id="browser"):
+                yield Tabs(Tab("Contacts", id="contact"), Tab("Organizations", id="organization"), id="kinds")
+                yield Input(placeholder="Search: name, number in any format, email, organization, id…", id="search")
+                yield Static(id="count")
+                yield RecordList(directory, id="records")
+            yield DetailPane(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.kind = "contact"
+        self.shown: tuple[str, str] | None = None  # what the list shows: (kind, query)
+        self.query_one(RecordList).focus()
+        self.run_search("")
+        self.set_interval(CHANGES_EVERY, self.look_for_changes)
+
+    # ------------------------------------------------------------ searching
+
+    @property
+    def records(self) -> RecordList:
+        return self.query_one(RecordList)
+
+    @on(Input.Changed, "#search")
+    def search_typed(self, event: Input.Changed) -> None:
+        # Searches take milliseconds even at 100,000 records, so every keystroke searches (no waiting for a pause
+        # in typing); a newer search cancels an older one, whose results are then dropped.
+        self.run_search(event.value)
+
+    @work(thread=True, exclusive=True, group="search")
+    def run_search(self, query: str, keep: int | None = None) -> None:
+        kind = self.kind
+        ids = self.app.directory.browse(self.app.actor, kind, query)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show_results, kind, query, ids, keep)
+
+    def show_results(self, kind: str, query: str, ids: list[int], keep: int | None) -> None:
+        if kind != self.kind:
+            return
+        self.shown = (kind, query)
+        self.records.show(kind, ids, keep)
+        one, many = NOUNS[kind]
+        noun = one if len(ids) == 1 else many
+        matching = Text(f"{len(ids):,} {noun}")
+        if query.strip():
+            matching.append(" matching ")
+            matching.append(query.strip(), "bold")
+        self.query_one("#count", Static).update(matching)
+
+    def refresh_results(self) -> None:
+        self.run_search(self.query_one("#search", Input).value, keep=self.records.highlighted)
+
+    def look_for_changes(self) -> None:
+        self.pick_up_changes()
+
+    @work(thread=True, exclusive=True, group="changes")
+    def pick_up_changes(self) -> None:
+        if self.app.directory.repo.refresh():  # another process (the bot) wrote something
+            self.app.call_from_thread(self.changed_elsewhere)
+
+    def changed_elsewhere(self) -> None:
+        self.records.forget_rows()
+        self.refresh_results()
+        self.show_detail(self.records.kind, self.records.highlighted)
+
+    # ------------------------------------------------------------ the highlighted record
+
+    @on(RecordList.Highlighted)
+    def highlighted(self, event: RecordList.Highlighted) -> None:
+        self.show_detail_when_settled(event.kind, event.record_id)
+
+    @work(exclusive=True, group="detail-pause")
+    async def show_detail_when_settled(self, kind: str, record_id: int | None) -> None:
+        # While keys are being typed or held, the list moves on every key; the record in full waits until it
+        # rests, so loading it never slows the list down.
+        await asyncio.sleep(DETAIL_PAUSE)
+        self.show_detail(kind, record_id)
+
+    @work(thread=True, exclusive=True, group="detail")
+    def show_detail(self, kind: str, record_id: int | None) -> None:
+        directory, actor = self.app.directory, self.app.actor
+        profile = history = None
+        if record_id is not None:
+            try:
+                profile = directory.profile(actor, kind, record_id)
+                history = directory.history(actor, kind, record_id)[:20]
+            except ContactsError:
+                profile = None
+        self.app.call_from_thread(self.query_one(DetailPane).show, profile, history or [])
+
+    @on(RecordList.Chosen)
+    def chosen(self, event: RecordList.Chosen) -> None:
+        self.edit(event.kind, event.record_id)
+
+    # ------------------------------------------------------------ actions
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""
+        self.records.focus()
+
+    @on(Tabs.TabActivated, "#kinds")
+    def kind_chosen(self, event: Tabs.TabActivated) -> None:
+        if getattr(self, "kind", None) and event.tab.id != self.kind:
+            self.kind = event.tab.id
+            self.run_search(self.query_one("#search", Input).value)
+
+    def action_switch_kind(self) -> None:
+        self.query_one(Tabs).active = "organization" if self.kind == "contact" else "contact"
+
+    def action_new(self) -> None:
+        self.app.push_screen(RecordForm(self.kind), self.saved)
+
+    def edit(self, kind: str, record_id: int) -> None:
+        try:
+            record = self.app.directory.get(self.app.actor, kind, record_id)
+        except ContactsError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.app.push_screen(RecordForm(kind, record), self.saved)
+
+    def saved(self, record_id: int | None) -> None:
+        if record_id is not None:
+            self.run_search(self.query_one("#search", Input).value, keep=record_id)
+            self.show_detail(self.kind, record_id)
+
+    def action_add_note(self, text: str = "", error: str | None = None) -> None:
+        record_id, kind = self.records.highlighted, self.records.kind
+        if record_id is None:
+            return
+        row = self.app.directory.rows(kind, [record_id])
+        name = row[0].name if row else f"{kind} {record_id}"
+
+        def write(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                self.app.directory.add_note(self.app.actor, kind, record_id, text)
+            except ContactsError as problem:
+                self.action_add_note(text, str(problem))  # open again, with what was typed and why it failed
+                return
+            self.notify(f"Note added to {name}", markup=False)
+            self.show_detail(kind, record_id)
+
+        self.app.push_screen(NoteDialog(name, text, error), write)
+
+    def action_delete(self) -> None:
+        record_id, kind = self.records.highlighted, self.records.kind
+        if record_id is None:
+            return
+        rows = self.app.directory.rows(kind, [record_id])
+        name = rows[0].name if rows else str(record_id)
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.app.directory.delete(self.app.actor, kind, record_id)
+            except ContactsError as error:
+                self.notify(str(error), severity="error", markup=False)
+                return
+            self.notify(f"Deleted {name}", markup=False)
+            self.refresh_results()
+
+        extra = " Its notes go too; its contacts stay, unlinked." if kind == "organization" else " Its notes go too."
+        self.app.push_screen(ConfirmDialog(f"Delete {kind} {name}?{extra}", "Delete", danger=True), confirmed)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())

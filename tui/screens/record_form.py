@@ -1,0 +1,354 @@
+"""Create and edit forms for contacts and organizations: every field of the record, custom fields by their type,
+and core's validation errors under the field they concern."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.suggester import Suggester
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch, TextArea
+
+from core.customfields import CustomField, FieldType
+from core.errors import ContactsError, FieldProblem, ValidationFailed
+from core.models import DEFAULT_DIVISION, Contact, EmailKind, PhoneKind, SocialNetwork
+from core.text import fold
+from tui.screens.dialogs import ConfirmDialog
+
+CONTACT_TEXT = [("first_name", "First name"), ("middle_name", "Middle name"), ("last_name", "Last name"),
+                ("salutation", "Salutation"), ("title", "Title")]
+ORGANIZATION_TEXT = [("name", "Name"), ("industry", "Industry"), ("company_type", "Company type")]
+ADDRESS = [("address1", "Address"), ("address2", "Address line 2"), ("city", "City"), ("state", "State"),
+           ("postal_code", "Postal code"), ("country_code", "Country")]
+LISTS = {"websites": "Websites (comma-separated)", "tags": "Tags (comma-separated)"}
+
+
+def error_label(key: str) -> Label:
+    return Label("", id=f"error-{key}", classes="error")
+
+
+class OrganizationNames(Suggester):
+    """Completes an organization's name from the directory as it is typed."""
+
+    def __init__(self, screen: RecordForm):
+        super().__init__(use_cache=False, case_sensitive=False)
+        self._screen = screen
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if len(value.strip()) < 2:
+            return None
+        app = self._screen.app
+        hits = app.directory.search(app.actor, value, kinds=["organization"], page_size=10).hits
+        return next((h.title for h in hits if fold(h.title).startswith(fold(value))), None)
+
+
+class ListRow(Vertical):
+    """One phone, email or social handle: its kind, its text, (for phones) its SMS switch, and its errors."""
+
+    def __init__(self, section: str, kinds: list[str], kind: str, text: str, sms: bool | None = None,
+                 extra: dict[str, Any] | None = None):
+        super().__init__(classes="list-row")
+        self.section, self._kinds, self._kind, self._text, self._sms = section, kinds, kind, text, sms
+        self.extra = extra or {}  # stored fields the form does not show, kept while the text is unchanged
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="row-fields"):
+            yield Select([(k, k) for k in self._kinds], value=self._kind, allow_blank=False, classes="kind")
+            yield Input(self._text, classes="text")
+            if self._sms is not None:
+                yield Label("SMS", classes="switch-label")
+                yield Switch(self._sms, classes="sms")
+            yield Button("Remove", classes="remove")
+        yield Label("", classes="error row-error")
+
+    def value(self) -> dict[str, Any] | None:
+        text = self.query_one(".text", Input).value.strip()
+        if not text:
+            return None
+        kind = self.query_one(".kind", Select).value
+        if self.section == "phones":
+            keep = self.extra if self.extra.get("raw") == text else {}
+            return {**keep, "kind": kind, "raw": text, "sms": self.query_one(".sms", Switch).value}
+        if self.section == "emails":
+            return {"kind": kind, "address": text}
+        return {"network": kind, "handle": text}
+
+    @on(Button.Pressed, ".remove")
+    def remove_row(self) -> None:
+        self.remove()
+
+
+SECTIONS = {
+    "phones": ("Phones", [k.value for k in PhoneKind], "Add phone"),
+    "emails": ("Emails", [k.value for k in EmailKind], "Add email"),
+    "socials": ("Social handles", [k.value for k in SocialNetwork], "Add handle"),
+}
+
+
+class RecordForm(Screen[int | None]):
+    """Returns the saved record's id, or None if the form was cancelled."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="form.save"),
+                Binding("escape", "cancel", "Cancel", id="form.cancel")]
+
+    def __init__(self, kind: str, record: Any | None = None):
+        super().__init__()
+        self.kind, self.record = kind, record
+        self._initial: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------ building the form
+
+    def compose(self) -> ComposeResult:
+        directory = self.app.directory
+        record = self.record
+        noun = "contact" if self.kind == "contact" else "organization"
+        yield Header()
+        with VerticalScroll(id="form"):
+            yield Static(Text(f"Edit {noun} {record.full_name}" if record else f"New {noun}", "bold"), classes="title")
+            yield Label("", id="error-record", classes="error")
+            for key, label in CONTACT_TEXT if self.kind == "contact" else ORGANIZATION_TEXT:
+                yield from self._field(key, label, Input(self._value(key), id=f"f-{key}"))
+            if self.kind == "contact":
+                organization = ""
+                if record and record.organization_id:
+                    rows = directory.rows("organization", [record.organization_id])
+                    organization = rows[0].name if rows else ""
+                yield from self._field("organization_id", "Organization",
+                                       Input(organization, id="f-organization", suggester=OrganizationNames(self)))
+                with Horizontal(classes="field switch-field"):
+                    yield Label("Opted out of surveys", classes="switch-label")
+                    yield Switch(bool(record and record.survey_opt_out), id="f-survey_opt_out")
+            else:
+                for key, label in LISTS.items():
+                    yield from self._field(key, label, Input(", ".join(self._value(key) or []), id=f"f-{key}"))
+                for key, label in (("phone", "Phone"), ("fax", "Fax")):
+                    slot = self._value(key)
+                    yield from self._field(key, label, Input(slot["raw"] if slot else "", id=f"f-{key}"))
+            yield from self._field("external_system_url", "Link to the record in your CRM",
+                                   Input(self._value("external_system_url"), id="f-external_system_url"))
+            yield from self._division()
+            if self.kind == "contact":
+                for section in SECTIONS:
+                    yield from self._list_section(section)
+            with Vertical(classes="group"):
+                yield Label("Address", classes="group-title")
+                address = (record.address.model_dump() if record and record.address else {})
+                for key, label in ADDRESS:
+                    yield from self._field(f"address-{key}", label, Input(address.get(key) or "", id=f"f-address-{key}"))
+            schema = directory.schema(self.kind)
+            if schema.fields:
+                with Vertical(classes="group"):
+                    yield Label("Custom fields", classes="group-title")
+                    for spec in schema.fields:
+                        yield from self._custom_field(spec)
+            with Horizontal(id="form-buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def _value(self, key: str) -> Any:
+        return getattr(self.record, key, None) if self.record else None
+
+    def _field(self, key: str, label: str, widget: Widget) -> ComposeResult:
+        with Vertical(classes="field"):
+            with Horizontal(classes="field-row"):
+                yield Label(label, classes="field-label")
+                yield widget
+            yield error_label(key)
+
+    def _division(self) -> ComposeResult:
+        if self.record:
+            yield Static(Text.assemble(("Division  ", "bold"), self.record.division,
+                                       ("  (chosen when the record was created; an admin moves it with a move, "
+                                        "not an edit)", "dim")), classes="field")
+            return
+        names = [d.name for d in self.app.directory.divisions()]
+        yield from self._field("division", "Division (fixed once created)",
+                               Select([(n, n) for n in names], value=DEFAULT_DIVISION, allow_blank=False,
+                                      id="f-division"))
+
+    def _list_section(self, section: str) -> ComposeResult:
+        title, kinds, add = SECTIONS[section]
+        with Vertical(classes="group", id=f"section-{section}"):
+            yield Label(title, classes="group-title")
+            with Vertical(classes="rows"):
+                for item in getattr(self.record, section, []) if self.record else []:
+                    yield self._row(section, item.model_dump(mode="json"))
+            yield error_label(section)
+            yield Button(add, classes="add", id=f"add-{section}")
+
+    def _row(self, section: str, item: dict[str, Any] | None = None) -> ListRow:
+        _, kinds, _ = SECTIONS[section]
+        item = item or {}
+        if section == "phones":
+            return ListRow(section, kinds, item.get("kind", "work"), item.get("raw", ""), bool(item.get("sms")), item)
+        if section == "emails":
+            return ListRow(section, kinds, item.get("kind", "work"), item.get("address", ""))
+        return ListRow(section, kinds, item.get("network", "twitter"), item.get("handle", ""))
+
+    def _custom_field(self, spec: CustomField) -> ComposeResult:
+        value = (self.record.custom_fields if self.record else {}).get(spec.key)
+        label = spec.label + (" (disabled: kept, not editable)" if spec.disabled else "") + ("*" if spec.required else "")
+        widget_id = f"c-{spec.key}"
+        if spec.type is FieldType.checkbox:
+            widget: Widget = Switch(bool(value), id=widget_id)
+        elif spec.type is FieldType.enum:
+            options = [(o.value, o.value) for o in spec.options if not o.disabled or o.value == value]
+            widget = Select(options, value=value if value is not None else Select.NULL, id=widget_id)
+        elif spec.type is FieldType.longtext:
+            widget = TextArea(value or "", id=widget_id, classes="longtext")
+        else:
+            shown = ", ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
+            widget = Input(shown, id=widget_id, placeholder=spec.describe())
+        widget.disabled = spec.disabled
+        yield from self._field(f"custom-{spec.key}", label, widget)
+
+    @on(Button.Pressed, ".add")
+    async def add_row(self, event: Button.Pressed) -> None:
+        section = event.button.id.removeprefix("add-")
+        row = self._row(section)
+        await self.query_one(f"#section-{section} .rows", Vertical).mount(row)
+        row.query_one(".text", Input).focus()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._remember_initial)
+        first = "#f-first_name" if self.kind == "contact" else "#f-name"
+        self.query_one(first, Input).focus()
+
+    def _remember_initial(self) -> None:
+        self._initial = self.collect()
+
+    # ------------------------------------------------------------ reading the form
+
+    def _text(self, selector: str) -> str:
+        return self.query_one(selector, Input).value
+
+    def collect(self) -> dict[str, Any]:
+        """The record's fields as the form now holds them (the organization as typed, by name)."""
+        data: dict[str, Any] = {}
+        for key, _ in CONTACT_TEXT if self.kind == "contact" else ORGANIZATION_TEXT:
+            data[key] = self._text(f"#f-{key}")
+        data["external_system_url"] = self._text("#f-external_system_url")
+        if self.kind == "contact":
+            data["organization"] = self._text("#f-organization")
+            data["survey_opt_out"] = self.query_one("#f-survey_opt_out", Switch).value
+            for section in SECTIONS:
+                rows = self.query_one(f"#section-{section} .rows", Vertical).query(ListRow)
+                data[section] = [v for v in (row.value() for row in rows) if v]
+        else:
+            for key in LISTS:
+                data[key] = [part.strip() for part in self._text(f"#f-{key}").split(",") if part.strip()]
+            for key in ("phone", "fax"):
+                typed = self._text(f"#f-{key}").strip()
+                old = self._value(key)
+                data[key] = (old.model_dump(mode="json") if old and old.raw == typed else {"raw": typed}) if typed else None
+        address = {key: self._text(f"#f-address-{key}") for key, _ in ADDRESS}
+        data["address"] = address if any(v.strip() for v in address.values()) else None
+        data["custom_fields"] = self._custom_values()
+        if not self.record:
+            data["division"] = self.query_one("#f-division", Select).value
+        return data
+
+    def _custom_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for spec in self.app.directory.schema(self.kind).fields:
+            widget = self.query_one(f"#c-{spec.key}")
+            if isinstance(widget, Switch):
+                value: Any = widget.value
+            elif isinstance(widget, Select):
+                value = None if widget.value is Select.NULL else widget.value
+            elif isinstance(widget, TextArea):
+                value = widget.text
+            else:
+                value = widget.value
+            if spec.disabled:
+                value = (self.record.custom_fields if self.record else {}).get(spec.key)
+            if value not in (None, "") and not (spec.type is FieldType.checkbox and value is False and not self.record):
+                values[spec.key] = value
+        return values
+
+    # ------------------------------------------------------------ saving
+
+    def action_save(self) -> None:
+        directory, actor = self.app.directory, self.app.actor
+        data = self.collect()
+        problems: list[FieldProblem] = []
+        if self.kind == "contact":
+            name = data.pop("organization").strip()
+            data["organization_id"] = self._organization_id(name, problems)
+        self.show_errors(problems)
+        if problems:
+            return
+        try:
+            if self.record:
+                record = directory.update(actor, self.kind, self.record.id, data, expected_version=self.record.version)
+            else:
+                record = directory.create(actor, self.kind, data)
+        except ValidationFailed as error:
+            self.show_errors(error.problems)
+            return
+        except ContactsError as error:
+            self.show_errors([FieldProblem("record", None, str(error))])
+            return
+        self.notify(f"Saved {record.full_name}", markup=False)
+        self.dismiss(record.id)
+
+    def _organization_id(self, name: str, problems: list[FieldProblem]) -> int | None:
+        if not name:
+            return None
+        app = self.app
+        hits = app.directory.search(app.actor, name, kinds=["organization"], page_size=100).hits
+        exact = [h for h in hits if fold(h.title) == fold(name)]
+        if len(exact) == 1:
+            return exact[0].id
+        message = "several organizations have this name" if exact else "no organization has this name"
+        problems.append(FieldProblem("organization_id", name, message))
+        return None
+
+    def show_errors(self, problems: list[FieldProblem]) -> None:
+        for label in self.query(".error"):
+            label.update("")
+            label.display = False
+        first: Widget | None = None
+        for problem in problems:
+            label = self._error_label(problem.field)
+            shown = problem.message + (f" (got {problem.value!r})" if problem.value not in (None, "") else "")
+            label.update(Text(shown))
+            label.display = True
+            first = first or label
+        if first is not None:
+            self.query_one("#form", VerticalScroll).scroll_to_widget(first, animate=False)
+
+    def _error_label(self, field: str) -> Label:
+        parts = field.split(".")
+        head = parts[0]
+        if head in SECTIONS and len(parts) > 1 and parts[1].isdigit():
+            rows = list(self.query_one(f"#section-{head} .rows", Vertical).query(ListRow))
+            index = int(parts[1])
+            if index < len(rows):
+                return rows[index].query_one(".row-error", Label)
+        key = {"custom_fields": f"custom-{parts[1]}" if len(parts) > 1 else "record",
+               "address": f"address-{parts[1]}" if len(parts) > 1 else "record"}.get(head, head)
+        found = self.query(f"#error-{key}")
+        return found.first() if found else self.query_one("#error-record", Label)
+
+    @on(Button.Pressed, "#save")
+    def save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        if self._initial is None or self.collect() == self._initial:
+            self.dismiss(None)
+            return
+        self.app.push_screen(ConfirmDialog("Discard your changes?", "Discard", danger=True),
+                             lambda yes: self.dismiss(None) if yes else None)

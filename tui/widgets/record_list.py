@@ -1,0 +1,136 @@
+"""A list of any number of records that renders only the lines on screen (Textual's Line API).
+
+The stock DataTable builds every row up front and blocks for seconds at 100,000 rows; this list holds ids only and
+asks the directory for the few rows it draws, keeping recent ones in an LRU cache.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from core.directory import Directory, Row
+
+COLUMNS = (("name", 0.32), ("organization", 0.28), ("phone", 0.2), ("division", 0.12))
+
+
+class RecordList(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {"record-list--cursor", "record-list--flag"}
+    BINDINGS = [
+        Binding("up", "move(-1)", "Up", show=False, id="list.up"),
+        Binding("down", "move(1)", "Down", show=False, id="list.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="list.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="list.page_down"),
+        Binding("home", "jump(0)", "First", show=False, id="list.first"),
+        Binding("end", "jump(-1)", "Last", show=False, id="list.last"),
+        Binding("enter", "choose", "Open", id="list.open"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class Highlighted(Message):
+        """The cursor moved to a record (or the list became empty: ``record_id`` is None)."""
+
+        def __init__(self, kind: str, record_id: int | None):
+            super().__init__()
+            self.kind, self.record_id = kind, record_id
+
+    class Chosen(Message):
+        def __init__(self, kind: str, record_id: int):
+            super().__init__()
+            self.kind, self.record_id = kind, record_id
+
+    def __init__(self, directory: Directory, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._directory = directory
+        self.kind = "contact"
+        self.ids: list[int] = []
+        self._rows: LRUCache[int, Row | None] = LRUCache(4096)
+
+    @property
+    def highlighted(self) -> int | None:
+        return self.ids[self.cursor] if 0 <= self.cursor < len(self.ids) else None
+
+    def show(self, kind: str, ids: list[int], keep: int | None = None) -> None:
+        """Show ``ids``; the cursor stays on record ``keep`` if it is among them, else goes to the top."""
+        self.kind, self.ids = kind, ids
+        self._rows.clear()
+        self.virtual_size = Size(self.size.width, len(ids))
+        position = ids.index(keep) if keep is not None and keep in ids else 0
+        self.scroll_to(y=max(0, position - self.size.height // 2), animate=False, immediate=True)
+        self.cursor = position
+        self.refresh()
+
+    def forget_rows(self) -> None:
+        """Rows may have changed on disk: draw them afresh."""
+        self._rows.clear()
+        self.refresh()
+
+    def watch_cursor(self, cursor: int) -> None:
+        if self.ids:
+            clamped = min(max(cursor, 0), len(self.ids) - 1)
+            if clamped != cursor:
+                self.cursor = clamped
+                return
+            self.scroll_to_region(Region(0, cursor, 1, 1), animate=False, immediate=True)
+        self.refresh()
+        self.post_message(self.Highlighted(self.kind, self.highlighted))
+
+    def action_move(self, step: int) -> None:
+        self.cursor += step
+
+    def action_page(self, direction: int) -> None:
+        self.cursor += direction * max(1, self.size.height - 1)
+
+    def action_jump(self, index: int) -> None:
+        self.cursor = index if index >= 0 else len(self.ids) - 1
+
+    def action_choose(self) -> None:
+        if self.highlighted is not None:
+            self.post_message(self.Chosen(self.kind, self.highlighted))
+
+    def on_click(self, event) -> None:
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < len(self.ids):
+            if index == self.cursor and event.chain >= 2:
+                self.action_choose()
+            self.cursor = index
+
+    def _row(self, index: int) -> Row | None:
+        record_id = self.ids[index]
+        if record_id not in self._rows:
+            window = self.ids[index:index + max(self.size.height, 1)]
+            found = {row.id: row for row in self._directory.rows(self.kind, window)}
+            for other in window:
+                self._rows[other] = found.get(other)  # None: deleted meanwhile
+        return self._rows.get(record_id)
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.size.width
+        if index >= len(self.ids):
+            return Strip.blank(width, self.rich_style)
+        row = self._row(index)
+        base = self.rich_style
+        style = base + self.get_component_rich_style("record-list--cursor") if index == self.cursor else base
+        if row is None:
+            return Strip([Segment("(deleted)".ljust(width)[:width], style)], width)
+        flag = " no surveys" if row.survey_opt_out else ""
+        usable = max(width - len(flag), 10)
+        values = {"name": row.name, "organization": row.organization, "phone": row.phone, "division": row.division}
+        cells = []
+        for column, share in COLUMNS:
+            size = max(int(usable * share), 4)
+            text = values[column]
+            cells.append((text if len(text) < size else text[: size - 2] + "…").ljust(size))
+        line = "".join(cells)
+        segments = [Segment(line[:usable].ljust(usable), style)]
+        if flag:
+            segments.append(Segment(flag, style + self.get_component_rich_style("record-list--flag")))
+        return Strip(segments, width).crop(0, width)
