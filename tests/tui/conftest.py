@@ -14,6 +14,12 @@ ADMIN = Actor("admin")
 SIZE = (130, 40)
 
 
+@pytest.fixture(autouse=True)
+def steady_cursor(monkeypatch):
+    """A blinking cursor would make every screenshot depend on the moment it was taken."""
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
 @pytest.fixture
 def directory(tmp_path):
     directory = open_directory(tmp_path / "data")
@@ -28,15 +34,12 @@ def make_app(directory) -> ContactsApp:
 
 async def settle(pilot) -> None:
     """Let workers finish and the screen catch up (searches and detail loads run in threads)."""
-    for _ in range(3):
+    for _ in range(100):  # workers start workers (the detail waits for the list to rest): until none is left
         await pilot.pause()
+        running = [worker for worker in pilot.app.workers if not worker.is_finished]
+        if not running:
+            break
         # a search replaced by a newer one ends cancelled, which is expected, not an error
-        await asyncio.gather(*(worker.wait() for worker in pilot.app.workers), return_exceptions=True)
+        await asyncio.gather(*(worker.wait() for worker in running), return_exceptions=True)
     await pilot.pause()
 
-
-async def steady(pilot) -> None:
-    """For snapshots: no blinking cursor, everything loaded."""
-    for widget in pilot.app.query(Input):
-        widget.cursor_blink = False
-    await settle(pilot)
