@@ -38,7 +38,9 @@ async def test_a_search_over_100k_contacts_does_not_block_input(tmp_path):
         await settle(pilot)
         assert screen.shown == ("contact", "example")
         assert str(screen.query_one("#count").render()) == "100,000 contacts matching example"
-        await pilot.press("escape", "down", "down", "end")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("down", "down", "end")
         await settle(pilot)
         records = screen.query_one("RecordList")
         assert records.cursor == 99_999 and records.highlighted is not None
