@@ -41,6 +41,10 @@ class ContactsApp(App[None]):
             yield SystemCommand("New record", "Create a contact or organization (Ctrl+N)", screen.action_new)
             yield SystemCommand("Add note", "Note on the highlighted record (Ctrl+O)", screen.action_add_note)
             yield SystemCommand("Delete record", "Delete the highlighted record (Delete)", screen.action_delete)
+            yield SystemCommand("Notes", "Add, edit and delete notes on the highlighted record (F3)", screen.action_notes)
+            yield SystemCommand("Relationships", "Who looks after the highlighted organization (F4)",
+                                screen.action_relationships)
+            yield SystemCommand("Custom fields", "Add, disable and enable custom fields (F5)", screen.action_custom_fields)
             yield SystemCommand("Switch contacts / organizations", "Ctrl+T", screen.action_switch_kind)
             yield SystemCommand("Search", "Focus the search box (/)", screen.action_focus_search)
             yield SystemCommand("Help", "Keys and what they do (F1)", screen.action_help)

@@ -195,3 +195,64 @@ async def test_theme_switches_between_dark_and_light(directory):
         assert pilot.app.theme == "textual-dark"
         await pilot.press("f2")
         assert pilot.app.theme == "textual-light"
+
+
+async def test_notes_can_be_edited_and_deleted(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        record_id = pilot.app.screen.query_one(RecordList).highlighted
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        pilot.app.screen.query_one(TextArea).text = "Rewritten note"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [n.text for n in directory.notes(ADMIN, "contact", record_id)] == ["Rewritten note"]
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert directory.notes(ADMIN, "contact", record_id) == []
+        assert directory.history(ADMIN, "contact", record_id)[0].action == "note deleted"
+
+
+async def test_relationships_of_an_organization(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        organization_id = pilot.app.screen.query_one(RecordList).highlighted
+        await pilot.press("f4")
+        await settle(pilot)
+        manager = pilot.app.screen
+        manager.query_one("#user", Input).value = "Dana Fox"
+        manager.query_one("#role", Input).value = "Support Engineer"
+        manager.query_one("#add-relationship", Button).press()
+        await settle(pilot)
+        roles = [(r.role, r.user) for r in directory.relationships(ADMIN, organization_id)]
+        assert ("Support Engineer", "Dana Fox") in roles
+        manager.query_one("#role", Input).value = ""
+        manager.query_one("#add-relationship", Button).press()
+        await settle(pilot)
+        assert "role" in str(manager.query_one("#manager-error").render())
+
+
+async def test_custom_fields_can_be_added_and_disabled(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        manager = pilot.app.screen
+        manager.query_one("#key", Input).value = "region_code"
+        manager.query_one("#label", Input).value = "Region"
+        manager.query_one("#type").value = "enum"
+        manager.query_one("#options", Input).value = "NA, EMEA"
+        manager.query_one("#add-field", Button).press()
+        await settle(pilot)
+        spec = directory.schema("contact").field("region_code")
+        assert [o.value for o in spec.options] == ["NA", "EMEA"]
+        manager.query_one("OptionList").highlighted = len(directory.schema("contact").fields) - 1
+        await pilot.press("d")
+        await settle(pilot)
+        assert directory.schema("contact").field("region_code").disabled

@@ -24,6 +24,9 @@ data directory show up here within a second.
 | `Ctrl+N` | new contact or organization |
 | `Ctrl+O` | add a note to the highlighted record |
 | `Delete` | delete the highlighted record (asks first) |
+| `F3` | notes of the highlighted record: add, edit, delete |
+| `F4` | relationships of the highlighted organization |
+| `F5` | custom fields: add, disable, enable |
 | `F2` | light or dark theme |
 | `Ctrl+P` | every command, by name |
 | `F1` | this help |

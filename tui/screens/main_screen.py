@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Input, Static, Tab, Tabs
 from core.errors import ContactsError
 from tui.screens.dialogs import ConfirmDialog, NoteDialog
 from tui.screens.help import HelpScreen
+from tui.screens.managers import NotesManager, RelationshipsManager, SchemaManager
 from tui.screens.record_form import RecordForm
 from tui.widgets.detail import DetailPane
 from tui.widgets.record_list import RecordList
@@ -33,6 +34,9 @@ class MainScreen(Screen):
         Binding("ctrl+n", "new", "New", id="main.new"),
         Binding("ctrl+o", "add_note", "Note", id="main.note"),
         Binding("delete", "delete", "Delete", id="main.delete"),
+        Binding("f3", "notes", "Notes", id="main.notes"),
+        Binding("f4", "relationships", "Relationships", id="main.relationships"),
+        Binding("f5", "custom_fields", "Fields", id="main.custom_fields"),
         Binding("f1", "help", "Help", id="main.help"),
     ]
 
@@ -211,3 +215,28 @@ class MainScreen(Screen):
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
+
+    def _highlighted_name(self) -> tuple[str, int, str] | None:
+        record_id, kind = self.records.highlighted, self.records.kind
+        if record_id is None:
+            return None
+        rows = self.app.directory.rows(kind, [record_id])
+        return kind, record_id, rows[0].name if rows else str(record_id)
+
+    def _after_manager(self, _: None = None) -> None:
+        self.show_detail(self.records.kind, self.records.highlighted)
+
+    def action_notes(self) -> None:
+        highlighted = self._highlighted_name()
+        if highlighted:
+            self.app.push_screen(NotesManager(*highlighted), self._after_manager)
+
+    def action_relationships(self) -> None:
+        highlighted = self._highlighted_name()
+        if highlighted is None or highlighted[0] != "organization":
+            self.notify("Relationships belong to organizations: switch with Ctrl+T", severity="warning")
+            return
+        self.app.push_screen(RelationshipsManager(highlighted[1], highlighted[2]), self._after_manager)
+
+    def action_custom_fields(self) -> None:
+        self.app.push_screen(SchemaManager(self.kind), self._after_manager)

@@ -7,6 +7,7 @@ asks the directory for the few rows it draws, keeping recent ones in an LRU cach
 from __future__ import annotations
 
 from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
@@ -17,7 +18,8 @@ from textual.strip import Strip
 
 from core.directory import Directory, Row
 
-COLUMNS = (("name", 0.32), ("organization", 0.28), ("phone", 0.2), ("division", 0.12))
+COLUMNS = (("name", 0.32), ("organization", 0.28), ("phone", 0.22), ("division", 0.18))
+FLAG = " no surveys"
 
 
 class RecordList(ScrollView, can_focus=True):
@@ -113,7 +115,7 @@ class RecordList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
-        width = self.size.width
+        width = self.scrollable_content_region.width  # not under the scrollbar
         if index >= len(self.ids):
             return Strip.blank(width, self.rich_style)
         row = self._row(index)
@@ -121,8 +123,8 @@ class RecordList(ScrollView, can_focus=True):
         style = base + self.get_component_rich_style("record-list--cursor") if index == self.cursor else base
         if row is None:
             return Strip([Segment("(deleted)".ljust(width)[:width], style)], width)
-        flag = " no surveys" if row.survey_opt_out else ""
-        usable = max(width - len(flag), 10)
+        flag = FLAG if row.survey_opt_out else ""
+        usable = max(width - len(FLAG), 10)  # the same columns on every line, flag or not
         values = {"name": row.name, "organization": row.organization, "phone": row.phone, "division": row.division}
         cells = []
         for column, share in COLUMNS:
@@ -130,7 +132,6 @@ class RecordList(ScrollView, can_focus=True):
             text = values[column]
             cells.append((text if len(text) < size else text[: size - 2] + "…").ljust(size))
         line = "".join(cells)
-        segments = [Segment(line[:usable].ljust(usable), style)]
-        if flag:
-            segments.append(Segment(flag, style + self.get_component_rich_style("record-list--flag")))
-        return Strip(segments, width).crop(0, width)
+        flag_colour = Style(color=self.get_component_rich_style("record-list--flag").color)
+        segments = [Segment(line[:usable].ljust(usable), style), Segment(flag.ljust(len(FLAG)), style + flag_colour)]
+        return Strip(segments).crop(0, width)
