@@ -138,13 +138,8 @@ class JournalStorage(Storage):
         if not self._indexes:
             return
         saved = self._files.read_sidecar(self._signature)
-        if saved is not None and saved.keys() == self._indexes.keys():
-            try:
-                for name, parts in saved.items():
-                    self._indexes[name].load(*parts)
-                return
-            except (ValueError, TypeError):
-                pass  # damaged in a way the checksum missed: rebuild below
+        if saved is not None and saved.keys() == self._indexes.keys() and self._load_saved(saved):
+            return
         for index in self._indexes.values():
             index.clear()
         for table, indexes in self._table_indexes.items():
@@ -153,6 +148,15 @@ class JournalStorage(Storage):
                 for index in indexes:
                     index.add(doc_id, set(index.spec.keys(doc)))
         self._save_indexes()
+
+    def _load_saved(self, saved: dict[str, list[bytes]]) -> bool:
+        """Load saved indexes; False if they turn out damaged in a way the checksum missed."""
+        try:
+            for name, parts in saved.items():
+                self._indexes[name].load(*parts)
+        except (ValueError, TypeError):
+            return False
+        return True
 
     def _save_indexes(self) -> None:
         if self._indexes:
