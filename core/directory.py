@@ -767,22 +767,36 @@ class Directory:
             self.get(actor, "contact", contact_id)
         return duplicates.find(self.repo, visible, contact_id, limit)
 
-    def merge_contacts(self, actor: Actor, survivor_id: int, other_ids: Iterable[int],
-                       choices: Mapping[str, int] | None = None) -> Contact:
-        """Merge duplicates into ``survivor_id``. Every distinct phone, email, social handle and external id, and
-        every note and interaction, is kept; ``choices`` names, per field, the record whose value wins (by default the survivor's,
-        then the most recently modified record that has one)."""
+    def _merge_plan(self, actor: Actor, survivor_id: int, other_ids: Iterable[int],
+                    choices: Mapping[str, int]) -> tuple[list[Contact], dict[str, Any]]:
         others = list(dict.fromkeys(i for i in other_ids if i != survivor_id))
         if not others:
             raise ValidationFailed.one("contacts", [survivor_id], "name at least one other contact to merge")
         if len(others) + 1 > MAX_MERGE:
             raise ValidationFailed.one("contacts", len(others) + 1, f"at most {MAX_MERGE} contacts merge at once")
+        records = [self._visible(actor, self._load("contact", i)) for i in [survivor_id, *others]]
+        for record in records:
+            self.policy.require(actor, Action.edit, record.division)
+        return records, duplicates.merged_values(records, choices)  # type: ignore[arg-type]
+
+    @reads
+    def merge_preview(self, actor: Actor, survivor_id: int, other_ids: Iterable[int],
+                      choices: Mapping[str, int] | None = None) -> Contact:
+        """The contact ``merge_contacts`` would leave, without changing anything."""
+        records, merged = self._merge_plan(actor, survivor_id, other_ids, choices or {})
+        preview = self._validated("contact", {**merged, "division": records[0].division},
+                                  previous=dump(records[0]))
+        preview.id = survivor_id
+        return preview  # type: ignore[return-value]
+
+    def merge_contacts(self, actor: Actor, survivor_id: int, other_ids: Iterable[int],
+                       choices: Mapping[str, int] | None = None) -> Contact:
+        """Merge duplicates into ``survivor_id``. Every distinct phone, email, social handle and external id, and
+        every note and interaction, is kept; ``choices`` names, per field, the record whose value wins (by default
+        the survivor's, then the most recently modified record that has one)."""
         with self.repo.transaction():
-            records = [self._visible(actor, self._load("contact", i)) for i in [survivor_id, *others]]
-            for record in records:
-                self.policy.require(actor, Action.edit, record.division)
-            survivor = records[0]
-            merged = duplicates.merged_values(records, choices or {})  # type: ignore[arg-type]
+            records, merged = self._merge_plan(actor, survivor_id, other_ids, choices or {})
+            survivor, others = records[0], [r.id for r in records[1:]]
             for record in records[1:]:
                 for note_id in self.repo.find("note.subject", f"contact:{record.id}"):
                     note = self.repo.get("notes", note_id)

@@ -70,3 +70,11 @@ def test_merge_refusals_change_nothing(directory, twins):
         directory.merge_contacts(ADMIN, older.id, [newer.id], choices={"first_name": 999})
     assert directory.repo.get("contacts", newer.id) is not None
     assert len(directory.notes(ADMIN, "contact", older.id)) == 1
+
+
+def test_preview_shows_the_merge_without_changing_anything(directory, twins):
+    older, newer, _ = twins
+    preview = directory.merge_preview(ADMIN, older.id, [newer.id], choices={"first_name": newer.id})
+    assert preview.first_name == "Katharine" and len(preview.phones) == 2 and preview.id == older.id
+    assert directory.repo.get("contacts", newer.id) is not None
+    assert directory.get_contact(ADMIN, older.id).first_name == "Katherine"

@@ -45,6 +45,9 @@ class ContactsApp(App[None]):
             yield SystemCommand("Relationships", "Who looks after the highlighted organization (F4)",
                                 screen.action_relationships)
             yield SystemCommand("Custom fields", "Add, disable and enable custom fields (F5)", screen.action_custom_fields)
+            yield SystemCommand("Duplicates", "Likely duplicate contacts, to merge (F6)", screen.action_duplicates)
+            yield SystemCommand("Duplicates of this contact", "Contacts like the highlighted one, to merge",
+                                lambda: screen.action_duplicates(of_highlighted=True))
             yield SystemCommand("Switch contacts / organizations", "Ctrl+T", screen.action_switch_kind)
             yield SystemCommand("Search", "Focus the search box (/)", screen.action_focus_search)
             yield SystemCommand("Help", "Keys and what they do (F1)", screen.action_help)

@@ -256,3 +256,31 @@ async def test_custom_fields_can_be_added_and_disabled(directory):
         await pilot.press("d")
         await settle(pilot)
         assert directory.schema("contact").field("region_code").disabled
+
+
+async def test_duplicates_are_merged_with_values_chosen_field_by_field(directory):
+    first = directory.create(ADMIN, "contact", {"first_name": "Dupe", "last_name": "Zulu", "title": "Old title",
+                                                "phones": [{"raw": "+1 415 555 0150"}]})
+    second = directory.create(ADMIN, "contact", {"first_name": "Dupe", "last_name": "Zulu", "title": "New title",
+                                                 "phones": [{"raw": "(415) 555-0150"}, {"raw": "+1 415 555 0151"}]})
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        groups = pilot.app.screen.query_one("#groups")
+        index = next(i for i in range(groups.option_count) if groups.get_option_at_index(i).id == f"{first.id},{second.id}")
+        groups.highlighted = index
+        await pilot.press("enter")
+        await settle(pilot)
+        merge = pilot.app.screen
+        merge.query_one("#choice-title").value = second.id
+        await settle(pilot)
+        assert "New title" in str(merge.query_one("#preview").render())
+        assert directory.repo.get("contacts", second.id) is not None  # a preview changes nothing
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.click("#yes")
+        await settle(pilot)
+    merged = directory.get_contact(ADMIN, first.id)
+    assert merged.title == "New title" and [p.e164 for p in merged.phones] == ["+14155550150", "+14155550151"]
+    assert directory.repo.get("contacts", second.id) is None

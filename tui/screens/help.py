@@ -27,6 +27,7 @@ data directory show up here within a second.
 | `F3` | notes of the highlighted record: add, edit, delete |
 | `F4` | relationships of the highlighted organization |
 | `F5` | custom fields: add, disable, enable |
+| `F6` | likely duplicates: pick a group, choose what survives field by field, preview, merge |
 | `F2` | light or dark theme |
 | `Ctrl+P` | every command, by name |
 | `F1` | this help |

@@ -17,6 +17,7 @@ from core.errors import ContactsError
 from tui.screens.dialogs import ConfirmDialog, NoteDialog
 from tui.screens.help import HelpScreen
 from tui.screens.managers import NotesManager, RelationshipsManager, SchemaManager
+from tui.screens.merge import DuplicatesScreen
 from tui.screens.record_form import RecordForm
 from tui.widgets.detail import DetailPane
 from tui.widgets.record_list import RecordList
@@ -37,6 +38,7 @@ class MainScreen(Screen):
         Binding("f3", "notes", "Notes", id="main.notes"),
         Binding("f4", "relationships", "Relationships", id="main.relationships"),
         Binding("f5", "custom_fields", "Fields", id="main.custom_fields"),
+        Binding("f6", "duplicates", "Duplicates", id="main.duplicates"),
         Binding("f1", "help", "Help", id="main.help"),
     ]
 
@@ -237,6 +239,16 @@ class MainScreen(Screen):
             self.notify("Relationships belong to organizations: switch with Ctrl+T", severity="warning")
             return
         self.app.push_screen(RelationshipsManager(highlighted[1], highlighted[2]), self._after_manager)
+
+    def action_duplicates(self, of_highlighted: bool = False) -> None:
+        contact_id = self.records.highlighted if of_highlighted and self.records.kind == "contact" else None
+
+        def done(merged: bool | None) -> None:
+            if merged:
+                self.records.forget_rows()
+                self.refresh_results()
+
+        self.app.push_screen(DuplicatesScreen(contact_id), done)
 
     def action_custom_fields(self) -> None:
         self.app.push_screen(SchemaManager(self.kind), self._after_manager)
