@@ -284,3 +284,30 @@ async def test_duplicates_are_merged_with_values_chosen_field_by_field(directory
     merged = directory.get_contact(ADMIN, first.id)
     assert merged.title == "New title" and [p.e164 for p in merged.phones] == ["+14155550150", "+14155550151"]
     assert directory.repo.get("contacts", second.id) is None
+
+
+async def test_create_an_organization_with_custom_fields(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        form = pilot.app.screen
+        form.query_one("#f-name", Input).value = "Zenith Towing"
+        form.query_one("#f-websites", Input).value = "https://zenith.example, https://zenith.example/support"
+        form.query_one("#f-tags", Input).value = "partner, smb"
+        form.query_one("#f-phone", Input).value = "+1 212 555 0199"
+        form.query_one("#c-contract_end", Input).value = "31/12/2027"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = form.query_one("#error-custom-contract_end")
+        assert error.display and "YYYY-MM-DD" in str(error.render())
+        form.query_one("#c-contract_end", Input).value = "2027-12-31"
+        form.query_one("#c-account_id", Input).value = "ACC-999"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    [organization] = directory.lookup(ADMIN, "212-555-0199").organizations
+    assert organization.name == "Zenith Towing" and organization.tags == ["partner", "smb"]
+    assert organization.custom_fields == {"account_id": "ACC-999", "contract_end": "2027-12-31"}
+    assert organization.websites == ["https://zenith.example", "https://zenith.example/support"]
