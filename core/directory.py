@@ -713,6 +713,16 @@ class Directory:
 
     @reads
     @reads
+    def organization_named(self, actor: Actor, name: str) -> Organization:
+        """The one organization called ``name`` (case- and accent-insensitively), as a person types it in a form."""
+        hits = self.search(actor, name, kinds=["organization"], page_size=100).hits
+        exact = [h for h in hits if fold(h.title) == fold(name.strip())]
+        if len(exact) != 1:
+            reason = "several organizations have this name" if exact else "no organization has this name"
+            raise ValidationFailed.one("organization_id", name, reason)
+        return self.get_organization(actor, exact[0].id)
+
+    @reads
     def browse(self, actor: Actor, kind: str, query: str = "") -> list[int]:
         """Every record of ``kind`` the actor may see that matches ``query`` (all when blank), in name order.
 

@@ -311,3 +311,22 @@ async def test_create_an_organization_with_custom_fields(directory):
     assert organization.name == "Zenith Towing" and organization.tags == ["partner", "smb"]
     assert organization.custom_fields == {"account_id": "ACC-999", "contract_end": "2027-12-31"}
     assert organization.websites == ["https://zenith.example", "https://zenith.example/support"]
+
+
+async def test_the_organization_is_named_in_the_form(directory):
+    organization = directory.browse(ADMIN, "organization")[0]
+    name = directory.get_organization(ADMIN, organization).name
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        record_id = pilot.app.screen.query_one(RecordList).highlighted
+        await pilot.press("enter")
+        await settle(pilot)
+        form = pilot.app.screen
+        form.query_one("#f-organization", Input).value = "No Such Company"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "no organization has this name" in str(form.query_one("#error-organization_id").render())
+        form.query_one("#f-organization", Input).value = name.upper()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert directory.get_contact(ADMIN, record_id).organization_id == organization

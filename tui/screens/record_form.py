@@ -302,14 +302,11 @@ class RecordForm(Screen[int | None]):
     def _organization_id(self, name: str, problems: list[FieldProblem]) -> int | None:
         if not name:
             return None
-        app = self.app
-        hits = app.directory.search(app.actor, name, kinds=["organization"], page_size=100).hits
-        exact = [h for h in hits if fold(h.title) == fold(name)]
-        if len(exact) == 1:
-            return exact[0].id
-        message = "several organizations have this name" if exact else "no organization has this name"
-        problems.append(FieldProblem("organization_id", name, message))
-        return None
+        try:
+            return self.app.directory.organization_named(self.app.actor, name).id
+        except ValidationFailed as error:
+            problems += error.problems
+            return None
 
     def show_errors(self, problems: list[FieldProblem]) -> None:
         for label in self.query(".error"):
