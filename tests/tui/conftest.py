@@ -43,3 +43,9 @@ async def settle(pilot) -> None:
         await asyncio.gather(*(worker.wait() for worker in running), return_exceptions=True)
     await pilot.pause()
 
+
+
+async def press(pilot, *keys: str) -> None:
+    """Press keys as a person would, then wait for what they set off."""
+    await pilot.press(*keys)
+    await settle(pilot)

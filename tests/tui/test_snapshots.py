@@ -2,43 +2,28 @@
 
 from __future__ import annotations
 
-from tests.tui.conftest import SIZE, make_app, settle
+import pytest
+
+from tests.tui.conftest import SIZE, make_app, press, settle
 
 
-def test_main_screen(snap_compare, directory):
-    assert snap_compare(make_app(directory), terminal_size=SIZE, run_before=settle)
+def after(*keys: str):
+    """A run_before that waits for the first screen, presses ``keys`` and waits for what they set off."""
 
-
-def test_main_screen_searching(snap_compare, directory):
-    async def search(pilot):
-        await pilot.press("slash", *"smith")
-        await pilot.pause(0.4)
+    async def run_before(pilot) -> None:
         await settle(pilot)
+        if keys:
+            await press(pilot, *keys)
 
-    assert snap_compare(make_app(directory), terminal_size=SIZE, run_before=search)
-
-
-def test_organizations_light_theme(snap_compare, directory):
-    async def organizations(pilot):
-        await pilot.press("ctrl+t", "f2")
-        await settle(pilot)
-
-    assert snap_compare(make_app(directory), terminal_size=SIZE, run_before=organizations)
+    return run_before
 
 
-def test_contact_form(snap_compare, directory):
-    async def edit(pilot):
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-
-    assert snap_compare(make_app(directory), terminal_size=SIZE, run_before=edit)
-
-
-def test_help_screen(snap_compare, directory):
-    async def help_screen(pilot):
-        await settle(pilot)
-        await pilot.press("f1")
-        await settle(pilot)
-
-    assert snap_compare(make_app(directory), terminal_size=SIZE, run_before=help_screen)
+@pytest.mark.parametrize("keys", [
+    pytest.param((), id="main_screen"),
+    pytest.param(("slash", *"smith"), id="main_screen_searching"),
+    pytest.param(("ctrl+t", "f2"), id="organizations_light_theme"),
+    pytest.param(("enter",), id="contact_form"),
+    pytest.param(("f1",), id="help_screen"),
+])
+def test_screen(snap_compare, directory, keys):
+    assert snap_compare(make_app(directory), terminal_size=SIZE, run_before=after(*keys))

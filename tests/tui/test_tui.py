@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Button, Input, Static, TextArea
 
 from core.directory import Directory
-from tests.tui.conftest import ADMIN, SIZE, make_app, settle
+from tests.tui.conftest import ADMIN, SIZE, make_app, press, settle
 from tui.screens.record_form import RecordForm
 from tui.widgets.detail import DetailPane
 from tui.widgets.record_list import RecordList
@@ -62,16 +62,14 @@ async def test_escape_clears_the_search_and_arrows_move_the_detail(directory):
         await asyncio.sleep(0.3)
         await settle(pilot)
         second = directory.rows("contact", directory.browse(ADMIN, "contact")[1:2])[0]
-        await pilot.press("down")
-        await settle(pilot)
+        await press(pilot, "down")
         assert second.name in detail_text(pilot.app)
 
 
 async def test_organizations_tab(directory):
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+t")
-        await settle(pilot)
+        await press(pilot, "ctrl+t")
         assert count_text(pilot.app) == "3 organizations"
         assert "Contacts (" in detail_text(pilot.app)
 
@@ -79,8 +77,7 @@ async def test_organizations_tab(directory):
 async def test_create_a_contact_with_errors_shown_at_the_field(directory):
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await press(pilot, "ctrl+n")
         form = pilot.app.screen
         assert isinstance(form, RecordForm)
         form.query_one("#f-first_name", Input).value = "Zed"
@@ -91,14 +88,12 @@ async def test_create_a_contact_with_errors_shown_at_the_field(directory):
         email_row, phone_row = form.query("#section-emails .list-row").first(), form.query("#section-phones .list-row").first()
         email_row.query_one(".text", Input).value = "zed@"
         phone_row.query_one(".text", Input).value = "(415) 555-0123"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         error = email_row.query_one(".row-error")
         assert error.display and "valid email address" in str(error.render())
         assert directory.lookup(ADMIN, "(415) 555-0123").contacts == []
         email_row.query_one(".text", Input).value = "zed@quinn.example"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert not isinstance(pilot.app.screen, RecordForm)
         [created] = directory.lookup(ADMIN, "(415) 555-0123").contacts
         assert (created.full_name, created.emails[0].address, created.phones[0].sms) == ("Zed Quinn", "zed@quinn.example", False)
@@ -109,19 +104,15 @@ async def test_edit_keeps_division_read_only_and_guards_unsaved_changes(director
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
         record_id = pilot.app.screen.query_one(RecordList).highlighted
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         form = pilot.app.screen
-        assert "chosen when the record was created" in str(form.query("Static").last().render()) or any(
-            "chosen when the record was created" in str(s.render()) for s in form.query(Static))
+        assert any("chosen when the record was created" in str(s.render()) for s in form.query(Static))
         form.query_one("#f-title", Input).value = "Chief Buyer"
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert "Discard your changes?" in str(pilot.app.screen.query_one(".question", Static).render())
         await pilot.click("#no")
         await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert directory.get_contact(ADMIN, record_id).title == "Chief Buyer"
 
 
@@ -129,14 +120,11 @@ async def test_notes_are_added_and_blank_ones_refused(directory):
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
         record_id = pilot.app.screen.query_one(RecordList).highlighted
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+o")
+        await press(pilot, "ctrl+s")
         assert "text: String should have at least 1 character" in str(pilot.app.screen.query_one("#note-error").render())
         pilot.app.screen.query_one(TextArea).text = "Called back; all sorted."
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert directory.notes(ADMIN, "contact", record_id)[0].text == "Called back; all sorted."
         assert "Called back; all sorted." in detail_text(pilot.app)
 
@@ -145,13 +133,11 @@ async def test_delete_asks_first(directory):
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
         record_id = pilot.app.screen.query_one(RecordList).highlighted
-        await pilot.press("delete")
-        await settle(pilot)
+        await press(pilot, "delete")
         await pilot.click("#no")
         await settle(pilot)
         assert directory.repo.get("contacts", record_id) is not None
-        await pilot.press("delete")
-        await settle(pilot)
+        await press(pilot, "delete")
         await pilot.click("#yes")
         await settle(pilot)
         assert directory.repo.get("contacts", record_id) is None
@@ -181,8 +167,7 @@ async def test_record_text_is_shown_literally(directory):
 async def test_help_and_command_palette(directory):
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f1")
-        await settle(pilot)
+        await press(pilot, "f1")
         assert type(pilot.app.screen).__name__ == "HelpScreen"
         await pilot.press("escape")
         commands = {c.title for c in pilot.app.get_system_commands(pilot.app.screen)}
@@ -201,16 +186,12 @@ async def test_notes_can_be_edited_and_deleted(directory):
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
         record_id = pilot.app.screen.query_one(RecordList).highlighted
-        await pilot.press("f3")
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
+        await press(pilot, "f3")
+        await press(pilot, "e")
         pilot.app.screen.query_one(TextArea).text = "Rewritten note"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert [n.text for n in directory.notes(ADMIN, "contact", record_id)] == ["Rewritten note"]
-        await pilot.press("d")
-        await settle(pilot)
+        await press(pilot, "d")
         await pilot.click("#yes")
         await settle(pilot)
         assert directory.notes(ADMIN, "contact", record_id) == []
@@ -220,11 +201,9 @@ async def test_notes_can_be_edited_and_deleted(directory):
 async def test_relationships_of_an_organization(directory):
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+t")
-        await settle(pilot)
+        await press(pilot, "ctrl+t")
         organization_id = pilot.app.screen.query_one(RecordList).highlighted
-        await pilot.press("f4")
-        await settle(pilot)
+        await press(pilot, "f4")
         manager = pilot.app.screen
         manager.query_one("#user", Input).value = "Dana Fox"
         manager.query_one("#role", Input).value = "Support Engineer"
@@ -241,8 +220,7 @@ async def test_relationships_of_an_organization(directory):
 async def test_custom_fields_can_be_added_and_disabled(directory):
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
+        await press(pilot, "f5")
         manager = pilot.app.screen
         manager.query_one("#key", Input).value = "region_code"
         manager.query_one("#label", Input).value = "Region"
@@ -253,8 +231,7 @@ async def test_custom_fields_can_be_added_and_disabled(directory):
         spec = directory.schema("contact").field("region_code")
         assert [o.value for o in spec.options] == ["NA", "EMEA"]
         manager.query_one("OptionList").highlighted = len(directory.schema("contact").fields) - 1
-        await pilot.press("d")
-        await settle(pilot)
+        await press(pilot, "d")
         assert directory.schema("contact").field("region_code").disabled
 
 
@@ -265,20 +242,17 @@ async def test_duplicates_are_merged_with_values_chosen_field_by_field(directory
                                                  "phones": [{"raw": "(415) 555-0150"}, {"raw": "+1 415 555 0151"}]})
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f6")
-        await settle(pilot)
+        await press(pilot, "f6")
         groups = pilot.app.screen.query_one("#groups")
         index = next(i for i in range(groups.option_count) if groups.get_option_at_index(i).id == f"{first.id},{second.id}")
         groups.highlighted = index
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         merge = pilot.app.screen
         merge.query_one("#choice-title").value = second.id
         await settle(pilot)
         assert "New title" in str(merge.query_one("#preview").render())
         assert directory.repo.get("contacts", second.id) is not None  # a preview changes nothing
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         await pilot.click("#yes")
         await settle(pilot)
     merged = directory.get_contact(ADMIN, first.id)
@@ -289,24 +263,20 @@ async def test_duplicates_are_merged_with_values_chosen_field_by_field(directory
 async def test_create_an_organization_with_custom_fields(directory):
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+t")
-        await settle(pilot)
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await press(pilot, "ctrl+t")
+        await press(pilot, "ctrl+n")
         form = pilot.app.screen
         form.query_one("#f-name", Input).value = "Zenith Towing"
         form.query_one("#f-websites", Input).value = "https://zenith.example, https://zenith.example/support"
         form.query_one("#f-tags", Input).value = "partner, smb"
         form.query_one("#f-phone", Input).value = "+1 212 555 0199"
         form.query_one("#c-contract_end", Input).value = "31/12/2027"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         error = form.query_one("#error-custom-contract_end")
         assert error.display and "YYYY-MM-DD" in str(error.render())
         form.query_one("#c-contract_end", Input).value = "2027-12-31"
         form.query_one("#c-account_id", Input).value = "ACC-999"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
     [organization] = directory.lookup(ADMIN, "212-555-0199").organizations
     assert organization.name == "Zenith Towing" and organization.tags == ["partner", "smb"]
     assert organization.custom_fields == {"account_id": "ACC-999", "contract_end": "2027-12-31"}
@@ -319,14 +289,11 @@ async def test_the_organization_is_named_in_the_form(directory):
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
         record_id = pilot.app.screen.query_one(RecordList).highlighted
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         form = pilot.app.screen
         form.query_one("#f-organization", Input).value = "No Such Company"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert "no organization has this name" in str(form.query_one("#error-organization_id").render())
         form.query_one("#f-organization", Input).value = name.upper()
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
     assert directory.get_contact(ADMIN, record_id).organization_id == organization
