@@ -91,7 +91,7 @@ class MainScreen(Screen):
         if query.strip():
             matching.append(" matching ")
             matching.append(query.strip(), "bold")
-        self.query_one("#count", Static).update(matching)
+        self.query_one("#count", Static).update(matching, layout=False)  # one fixed line: no need to lay out again
 
     def refresh_results(self) -> None:
         self.run_search(self.query_one("#search", Input).value, keep=self.records.highlighted)
