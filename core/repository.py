@@ -98,8 +98,5 @@ class TinyDBRepository:
     def compact(self) -> None:
         self._storage.compact()
 
-    def stats(self) -> dict[str, int]:
-        return self._storage.stats()
-
     def close(self) -> None:
         self.db.close()
