@@ -36,6 +36,11 @@ def _refusal(error: ContactsError) -> list[blocks.Block]:
     return blocks.message(f":warning: {escape(error)}")
 
 
+def refuse(respond: Respond, error: ContactsError) -> None:
+    """Tell only the person who clicked why nothing happened, below whatever they clicked."""
+    respond(blocks=_refusal(error), text=escape(error), response_type="ephemeral", replace_original=False)
+
+
 def register(app: App, directory: Directory, settings: SlackSettings) -> None:
     people = People(app.client, settings.match_by_email)
 
@@ -84,7 +89,7 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
         try:
             profile = directory.profile(actor_of(body), kind, record_id)
         except ContactsError as error:
-            respond(blocks=_refusal(error), text=escape(error), response_type="ephemeral", replace_original=False)
+            refuse(respond, error)
             return
         respond(blocks=blocks.shared_card(profile), text=escape(profile.record.full_name), response_type="in_channel",
                 replace_original=False)
@@ -110,7 +115,7 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
         try:
             client.views_open(trigger_id=body["trigger_id"], view=build())
         except ContactsError as error:
-            respond(blocks=_refusal(error), text=escape(error), response_type="ephemeral", replace_original=False)
+            refuse(respond, error)
 
     @app.action("open_note_modal")
     def open_note_modal(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:

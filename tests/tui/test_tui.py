@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from rich.text import Text
 from textual.widgets import Button, Input, Static, TextArea
 
 from core.directory import Directory

@@ -59,7 +59,7 @@ class MainScreen(Screen):
         self.shown: tuple[str, str] | None = None  # what the list shows: (kind, query)
         self.query_one(RecordList).focus()
         self.run_search("")
-        self.set_interval(CHANGES_EVERY, self.look_for_changes)
+        self.set_interval(CHANGES_EVERY, self.pick_up_changes)
 
     # ------------------------------------------------------------ searching
 
@@ -95,9 +95,6 @@ class MainScreen(Screen):
 
     def refresh_results(self) -> None:
         self.run_search(self.query_one("#search", Input).value, keep=self.records.highlighted)
-
-    def look_for_changes(self) -> None:
-        self.pick_up_changes()
 
     @work(thread=True, exclusive=True, group="changes")
     def pick_up_changes(self) -> None:
@@ -175,11 +172,10 @@ class MainScreen(Screen):
             self.show_detail(self.kind, record_id)
 
     def action_add_note(self, text: str = "", error: str | None = None) -> None:
-        record_id, kind = self.records.highlighted, self.records.kind
-        if record_id is None:
+        highlighted = self._highlighted_name()
+        if highlighted is None:
             return
-        row = self.app.directory.rows(kind, [record_id])
-        name = row[0].name if row else f"{kind} {record_id}"
+        kind, record_id, name = highlighted
 
         def write(text: str | None) -> None:
             if text is None:
@@ -195,11 +191,10 @@ class MainScreen(Screen):
         self.app.push_screen(NoteDialog(name, text, error), write)
 
     def action_delete(self) -> None:
-        record_id, kind = self.records.highlighted, self.records.kind
-        if record_id is None:
+        highlighted = self._highlighted_name()
+        if highlighted is None:
             return
-        rows = self.app.directory.rows(kind, [record_id])
-        name = rows[0].name if rows else str(record_id)
+        kind, record_id, name = highlighted
 
         def confirmed(yes: bool | None) -> None:
             if not yes:

@@ -17,7 +17,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from core.customfields import CustomField, FieldType
 from core.errors import ContactsError, FieldProblem, ValidationFailed
-from core.models import DEFAULT_DIVISION, Contact, EmailKind, PhoneKind, SocialNetwork
+from core.models import DEFAULT_DIVISION, EmailKind, PhoneKind, SocialNetwork
 from core.text import fold
 from tui.screens.dialogs import ConfirmDialog
 
