@@ -1,4 +1,5 @@
-"""The ``contacts`` command. Exit status: 0 found or done, 1 nothing found, 2 bad input (reason on stderr)."""
+"""The ``contacts`` command. Exit status: 0 found or done, 1 nothing found (or, for import, some rows rejected),
+2 bad input (reason on stderr)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import getpass
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,8 +16,12 @@ from core.customfields import FieldType
 from core.demo import populate
 from core.directory import Directory, Lookup
 from core.errors import ContactsError
-from core.models import Contact, Organization
+from core.models import DEFAULT_DIVISION, Contact, Organization
 from core.policy import Actor
+from core.transfer.columns import COLUMNS
+from core.transfer.files import ImportOptions, export_file, import_file
+from core.transfer.plan import MATCH_KINDS
+from core.transfer.vcard import VERSIONS as VCARD_VERSIONS
 
 FOUND, NOTHING, BAD_INPUT = 0, 1, 2
 
@@ -56,6 +62,26 @@ def _parser() -> argparse.ArgumentParser:
         toggle.add_argument("key")
 
     commands.add_parser("compact", help="fold the journal into a fresh snapshot")
+
+    importing = commands.add_parser("import", help="import contacts and organizations from CSV, vCard or JSON Lines")
+    importing.add_argument("file", type=Path, nargs="?")
+    importing.add_argument("--format", choices=["csv", "vcard", "jsonl"], help="default: by the file's extension")
+    importing.add_argument("--mapping", type=Path, help="a TOML file mapping another export's headers to ours")
+    importing.add_argument("--division", default=DEFAULT_DIVISION, help="where new records go (default Home)")
+    importing.add_argument("--match", default=",".join(MATCH_KINDS),
+                           help="how rows find existing contacts, in order (default external_id,email,phone)")
+    importing.add_argument("--source", default="import",
+                           help="the system the file's Contact ID and Account ID come from (default import)")
+    importing.add_argument("--encoding", help="the file's text encoding when it is not UTF-8, e.g. cp1252")
+    importing.add_argument("--dry-run", action="store_true", help="say what each row would do; change nothing")
+    importing.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
+    importing.add_argument("--rejects", type=Path, help="where rejected rows go (default FILE.rejects.EXT)")
+    importing.add_argument("--columns", action="store_true", help="list the CSV columns import reads, and stop")
+
+    exporting = commands.add_parser("export", help="export to CSV, vCard or JSON Lines (a full backup)")
+    exporting.add_argument("file", type=Path)
+    exporting.add_argument("--format", choices=["csv", "vcard", "jsonl"], help="default: by the file's extension")
+    exporting.add_argument("--vcard-version", choices=list(VCARD_VERSIONS), default="3.0")
     return parser
 
 
@@ -105,7 +131,71 @@ def _run(directory: Directory, actor: Actor, args: argparse.Namespace) -> int:
         directory.repo.compact()
         print("Compacted.")
         return FOUND
+    if args.command == "import":
+        return _import(directory, actor, args)
+    if args.command == "export":
+        with ProgressBar("Exporting", "records") as bar:
+            count = export_file(directory, actor, args.file, format=args.format, vcard_version=args.vcard_version,
+                                progress=bar.update)
+        print(f"Exported {count} records to {args.file}.")
+        return FOUND
     raise AssertionError(args.command)
+
+
+def _import(directory: Directory, actor: Actor, args: argparse.Namespace) -> int:
+    if args.columns:
+        print("\n".join(c.name for c in COLUMNS))
+        print("custom.<key>  (a contact custom field)\naccount.custom.<key>  (an organization custom field)")
+        return FOUND
+    if args.file is None:
+        print("contacts: import needs a FILE (or --columns)", file=sys.stderr)
+        return BAD_INPUT
+    options = ImportOptions(format=args.format, mapping=args.mapping, division=args.division,
+                            match=tuple(m.strip() for m in args.match.split(",") if m.strip()), source=args.source,
+                            encoding=args.encoding, dry_run=args.dry_run, strict=args.strict, rejects=args.rejects)
+    with ProgressBar("Checking" if args.dry_run else "Importing", "rows") as bar:
+        result = import_file(directory, actor, args.file, options, progress=bar.update)
+    report = result.report
+    if result.ignored_columns:
+        print("Ignored columns (not ones import reads): " + ", ".join(result.ignored_columns), file=sys.stderr)
+    for outcome in report.outcomes:
+        if args.dry_run or outcome.action == "error" or outcome.warnings:
+            print(outcome.report_line())
+    print(report.summary() + ("" if report.written else "; nothing was written"))
+    if result.rejects:
+        print(f"Rejected rows are in {result.rejects}: fix them there and import that file.")
+    if report.errors and args.strict:
+        print("contacts: --strict: rows were rejected, so nothing was imported", file=sys.stderr)
+        return BAD_INPUT
+    return NOTHING if report.errors else FOUND
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, shown on a terminal once the work has taken a second."""
+
+    def __init__(self, verb: str, unit: str, stream=None):
+        self.verb, self.unit = verb, unit
+        self.stream = stream or sys.stderr
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        elapsed = time.monotonic() - self.started
+        if elapsed < 1 or not self.stream.isatty():
+            return
+        total = max(total, done, 1)
+        filled = round(30 * done / total)
+        self.stream.write(f"\r{self.verb} [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,} {self.unit} "
+                          f"{elapsed:.0f} s")
+        self.stream.flush()
+        self.shown = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.shown:
+            self.stream.write("\n")
 
 
 def _schema(directory: Directory, actor: Actor, args: argparse.Namespace) -> int:

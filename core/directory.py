@@ -40,6 +40,8 @@ Party = Contact | Organization
 MODELS: dict[str, type[Party]] = {"contact": Contact, "organization": Organization}
 SYSTEM_FIELDS = frozenset({"id", "version", "created_at", "modified_at"})
 MAX_MERGE = 25
+ATTACHED: dict[str, type[Note] | type[Relationship] | type[Interaction]] = {
+    "notes": Note, "relationships": Relationship, "interactions": Interaction}
 
 
 def reads(method):
@@ -71,6 +73,8 @@ def problems_of(error: ValidationError, prefix: str = "") -> list[FieldProblem]:
             message = PATTERN_RULES.get(item["ctx"]["pattern"], message)
         elif item["type"] == "extra_forbidden":
             message = "is not a field of this record"
+        elif item["type"] == "missing":
+            message = "is required"
         problems.append(FieldProblem(field, item.get("input") if item["type"] != "missing" else None, message))
     return problems
 
@@ -201,19 +205,23 @@ class Directory:
     def get_organization(self, actor: Actor, record_id: int) -> Organization:
         return self.get(actor, "organization", record_id)  # type: ignore[return-value]
 
-    def _validated(self, kind: str, data: dict[str, Any], previous: dict[str, Any] | None = None) -> Party:
+    def validate(self, kind: str, data: dict[str, Any], previous: dict[str, Any] | None = None) -> Party:
+        """The record ``data`` describes, checked against every rule and the store (ValidationFailed if not).
+        ``previous`` is the stored form of the record being changed, if any."""
         problems: list[FieldProblem] = []
+        schema = self.schema(kind)
+        try:
+            custom = validate_values(schema, data.get("custom_fields") or {},
+                                     (previous or {}).get("custom_fields", {}), self.region)
+        except ValidationFailed as error:
+            problems += error.problems
         try:
             record = MODELS[kind].model_validate(data, context={"region": self.region})
         except ValidationError as error:
-            raise ValidationFailed(problems_of(error)) from None
-        schema = self.schema(kind)
-        try:
-            record.custom_fields = validate_values(
-                schema, record.custom_fields, (previous or {}).get("custom_fields", {}), self.region
-            )
-        except ValidationFailed as error:
-            problems += error.problems
+            raise ValidationFailed(problems_of(error) + problems) from None
+        if problems:
+            raise ValidationFailed(problems)
+        record.custom_fields = custom
         problems += self._identifier_clashes(kind, record, schema)
         if not self.repo.find("division.name", fold(record.division)):
             names = ", ".join(d.name for d in self.divisions())
@@ -245,7 +253,7 @@ class Directory:
         division = data.get("division") or DEFAULT_DIVISION
         self.policy.require(actor, Action.edit, division)
         with self.repo.transaction():
-            record = self._validated(kind, dict(data))
+            record = self.validate(kind, dict(data))
             now = self._now()
             record.version, record.created_at, record.modified_at = 1, now, now
             doc = dump(record)
@@ -295,7 +303,7 @@ class Directory:
                 )
             before = dump(current)
             data = {**current.model_dump(mode="json", exclude={"version", "created_at", "modified_at"}), **changes}
-            record = self._validated(kind, data, previous=before)
+            record = self.validate(kind, data, previous=before)
             record.created_at = current.created_at
             record.version = current.version
             after = dump(record)
@@ -306,6 +314,59 @@ class Directory:
             self.repo.replace(TABLES[kind], record_id, dump(record))
             self._audit(kind, record_id, audit_action, actor, diff, at=record.modified_at)
         return record
+
+    def put_validated(self, actor: Actor, kind: str, record: Party, previous: Party | None, detail: str) -> Party:
+        """Write a record that ``validate`` accepted earlier: bulk paths check every record before writing any.
+        ``previous`` is the stored record it replaces (None to create one); if that changed meanwhile, Conflict."""
+        self.policy.require(actor, Action.edit, record.division)
+        with self.repo.transaction():
+            now = self._now()
+            if previous is None:
+                record.version = record.version or 1
+                record.created_at = record.created_at or now
+                record.modified_at = record.modified_at or now
+                record.id = self.repo.insert(TABLES[kind], dump(record), record.id)
+                self._audit(kind, record.id, "import", actor, {}, detail, at=now)
+                return record
+            stored = self.repo.get(TABLES[kind], previous.id)
+            if stored is None or stored.get("version") != previous.version:
+                raise Conflict(f"{kind} {previous.id} was changed while this import ran; run it again. "
+                               "Nothing was changed.")
+            record.id, record.created_at = previous.id, previous.created_at
+            record.version, record.modified_at = previous.version + 1, now
+            after = dump(record)
+            self.repo.replace(TABLES[kind], record.id, after)
+            self._audit(kind, record.id, "import", actor, changes_between(dump(previous), after), detail, at=now)
+        return record
+
+    def put_attached(self, actor: Actor, table: str, data: Mapping[str, Any], record_id: int | None = None) -> int:
+        """Store a note, relationship or interaction as another directory exported it (authors and times kept),
+        under ``record_id`` if given: for restoring a backup and merging exports. Admins only."""
+        self.policy.require(actor, Action.configure)
+        try:
+            item = ATTACHED[table].model_validate({**data, "id": None})
+        except ValidationError as error:
+            raise ValidationFailed(problems_of(error)) from None
+        subject_kind, subject_id = (("contact", item.contact_id) if isinstance(item, Interaction) else
+                                    ("organization", item.organization_id) if isinstance(item, Relationship) else
+                                    (item.subject_kind, item.subject_id))
+        with self.repo.transaction():
+            self._load(subject_kind, subject_id)
+            return self.repo.insert(table, dump(item), record_id)
+
+    def put_schema_version(self, actor: Actor, data: Mapping[str, Any], record_id: int | None = None) -> None:
+        """Store one version of a custom-field schema as exported (for restoring a backup into an empty one)."""
+        self.policy.require(actor, Action.configure)
+        try:
+            schema = CustomFieldSchema.model_validate({**data, "id": None})
+        except ValidationError as error:
+            raise ValidationFailed(problems_of(error)) from None
+        with self.repo.transaction():
+            if any(self.repo.get("schemas", i)["version"] == schema.version
+                   for i in self.repo.find("schema.entity", schema.entity)):
+                raise ValidationFailed.one("version", schema.version,
+                                           f"{schema.entity} custom fields already have this version")
+            self.repo.insert("schemas", dump(schema), record_id)
 
     def set_survey_opt_out(self, actor: Actor, contact_id: int, opted_out: bool) -> Contact:
         """Set or clear the contact's request to receive no automated surveys (agents may do this)."""
@@ -712,7 +773,6 @@ class Directory:
                              page=page, page_size=page_size, region=self.region)
 
     @reads
-    @reads
     def organization_named(self, actor: Actor, name: str) -> Organization:
         """The one organization called ``name`` (case- and accent-insensitively), as a person types it in a form."""
         hits = self.search(actor, name, kinds=["organization"], page_size=100).hits
@@ -794,7 +854,7 @@ class Directory:
                       choices: Mapping[str, int] | None = None) -> Contact:
         """The contact ``merge_contacts`` would leave, without changing anything."""
         records, merged = self._merge_plan(actor, survivor_id, other_ids, choices or {})
-        preview = self._validated("contact", {**merged, "division": records[0].division},
+        preview = self.validate("contact", {**merged, "division": records[0].division},
                                   previous=dump(records[0]))
         preview.id = survivor_id
         return preview  # type: ignore[return-value]
@@ -818,7 +878,7 @@ class Directory:
                 self._audit("contact", record.id, "merged", actor, changes_between(dump(record), {}),
                             f"merged into contact {survivor_id}")
             before = dump(survivor)
-            record = self._validated("contact", {**merged, "division": survivor.division}, previous=before)
+            record = self.validate("contact", {**merged, "division": survivor.division}, previous=before)
             record.id, record.created_at = survivor_id, survivor.created_at
             record.version, record.modified_at = survivor.version + 1, self._now()
             self.repo.replace("contacts", survivor_id, dump(record))

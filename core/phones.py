@@ -48,6 +48,15 @@ def parse_phone(text: str, default_region: str) -> ParsedPhone:
     )
 
 
+def portable(raw: str, e164: str | None, extension: str | None, region: str) -> str:
+    """How to write a stored number into a file another system (or a directory whose default region is
+    ``region``) reads: as typed when that reads back as the same number, else in international format."""
+    if e164 is None or parse_phone(raw, region).e164 == e164:
+        return raw
+    international = phonenumbers.format_number(phonenumbers.parse(e164), PhoneNumberFormat.INTERNATIONAL)
+    return international + (f" x{extension}" if extension else "")
+
+
 def digits_of(text: str) -> str:
     return _NON_DIGITS.sub("", text)
 

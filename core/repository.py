@@ -8,6 +8,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
+from tinydb.table import Document
+
 from core.indexes import INDEX_VERSION, INDEXES
 from core.store.table import ContactsDB
 
@@ -23,7 +25,7 @@ class Repository(Protocol):
     def reading(self) -> AbstractContextManager[None]: ...
     def get(self, table: str, record_id: int) -> dict | None: ...
     def get_many(self, table: str, record_ids: Iterable[int]) -> dict[int, dict]: ...
-    def insert(self, table: str, document: dict) -> int: ...
+    def insert(self, table: str, document: dict, record_id: int | None = None) -> int: ...
     def insert_many(self, table: str, documents: list[dict]) -> list[int]: ...
     def replace(self, table: str, record_id: int, document: dict) -> None: ...
     def remove(self, table: str, record_id: int) -> None: ...
@@ -58,8 +60,9 @@ class TinyDBRepository:
     def get_many(self, table: str, record_ids: Iterable[int]) -> dict[int, dict]:
         return self._storage.get_many(table, record_ids)
 
-    def insert(self, table: str, document: dict) -> int:
-        return self.db.table(table).insert(document)
+    def insert(self, table: str, document: dict, record_id: int | None = None) -> int:
+        """Store a new document under the next free id, or under ``record_id`` (which must be free)."""
+        return self.db.table(table).insert(document if record_id is None else Document(document, record_id))
 
     def insert_many(self, table: str, documents: list[dict]) -> list[int]:
         return self.db.table(table).insert_multiple(documents)

@@ -325,6 +325,13 @@ class StoreFiles:
             os.close(fd)
         return len(line)
 
+    def commit_as_snapshot(self, ops: list[Op], tables: dict[str, dict[int, bytes]]) -> None:
+        """Commit ``ops`` (already applied to ``tables``) by writing the next generation: for transactions so large
+        that a journal line would cost more than a snapshot. The new snapshot appearing is the commit."""
+        for table, doc_id, raw in ops:
+            self._note_id(table, doc_id, raw)
+        self.compact(tables)
+
     def compact(self, tables: dict[str, dict[int, bytes]]) -> None:
         """Write ``tables`` (the current state) as the next generation and retire the current one."""
         old = self.generation

@@ -94,6 +94,7 @@ class JournalStorage(Storage):
             self._table_indexes.setdefault(index.spec.table, []).append(index)
         self._mutex = threading.RLock()
         self._pending: dict[tuple[str, int], bytes | None] | None = None
+        self._pending_bytes = 0
         self._undo: list[Op] = []
         self._next_in_transaction: dict[str, int] = {}
         self._compact_ratio = compact_ratio
@@ -111,7 +112,7 @@ class JournalStorage(Storage):
 
     # ----- applying changes to memory
 
-    def _apply(self, table: str, doc_id: int, raw: bytes | None) -> None:
+    def _apply(self, table: str, doc_id: int, raw: bytes | None, *, exact: bool = False) -> None:
         docs = self._tables.get(table)
         if docs is None:
             docs = self._tables[table] = {}
@@ -130,7 +131,7 @@ class JournalStorage(Storage):
             docs.pop(doc_id, None)
         else:
             # orjson's output keeps a 4 KB buffer whatever the document's size; the copy keeps only the bytes.
-            docs[doc_id] = memoryview(raw).tobytes()
+            docs[doc_id] = raw if exact else memoryview(raw).tobytes()
         self.revision += 1
 
     def _load_indexes(self) -> None:
@@ -252,10 +253,16 @@ class JournalStorage(Storage):
             with self._files.locked():
                 self._files.catch_up(self._apply)
                 self._pending, self._undo, self._next_in_transaction = {}, [], {}
+                self._pending_bytes = 0
                 try:
                     yield
                     if self._pending:
-                        self._files.append([(t, i, raw) for (t, i), raw in self._pending.items()])
+                        ops = [(t, i, raw) for (t, i), raw in self._pending.items()]
+                        if self._pending_bytes > MAX_JOURNAL_BYTES:
+                            self._files.commit_as_snapshot(ops, self._tables)
+                            self._save_indexes()
+                        else:
+                            self._files.append(ops)
                 except BaseException:
                     for table, doc_id, raw in reversed(self._undo):
                         self._apply(table, doc_id, raw)
@@ -283,11 +290,13 @@ class JournalStorage(Storage):
 
     def put_raw(self, table: str, doc_id: int, raw: bytes) -> None:
         pending = self._require_transaction()
+        raw = memoryview(raw).tobytes()  # one exact-size copy, shared by the pending commit and memory
         self._undo.append((table, doc_id, self._tables.get(table, {}).get(doc_id)))
         pending[(table, doc_id)] = raw
+        self._pending_bytes += len(raw)
         if doc_id >= self._next_in_transaction.get(table, 1):
             self._next_in_transaction[table] = doc_id + 1
-        self._apply(table, doc_id, raw)
+        self._apply(table, doc_id, raw, exact=True)
 
     def remove(self, table: str, doc_id: int) -> None:
         pending = self._require_transaction()

@@ -1,0 +1,125 @@
+"""The CSV columns import reads and export writes: Genesys Cloud's bulk-import names, extended to every field.
+
+A column is ``(entity, target)``: ``target`` says where its text goes, for example ``first_name``,
+``address.city``, ``phones:cell`` (a list field and the kind of item), ``custom:tier`` or ``key`` (the record's
+id in the system the file comes from). Header names are matched case-insensitively; a mapping file renames the
+columns of any other export (Google Contacts, Outlook) to these.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import ValidationFailed
+from core.text import fold
+
+COUNTRY_CODE = "Country Code"
+ERRORS_COLUMN = "Import Errors"
+CUSTOM_PREFIX = {"contact": "custom.", "organization": "account.custom."}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    entity: str  # "contact", "organization", or "row" for what applies to the whole row
+    target: str
+
+
+def _columns() -> list[Column]:
+    contact = [
+        ("Contact ID", "key"),
+        ("Contact External IDs", "external_ids"),
+        ("Contact First Name", "first_name"),
+        ("Contact Middle Name", "middle_name"),
+        ("Contact Last Name", "last_name"),
+        ("Contact Salutation", "salutation"),
+        ("Contact Title", "title"),
+        *((f"Contact {kind.title()} Phone", f"phones:{kind}") for kind in ("work", "cell", "home", "other")),
+        ("Contact SMS Phones", "sms"),
+        *((f"Contact {kind.title()} Email", f"emails:{kind}") for kind in ("work", "personal", "other")),
+        *((f"Contact {label} ID", f"socials:{network}") for label, network in (
+            ("Twitter", "twitter"), ("WhatsApp", "whatsapp"), ("Facebook", "facebook"), ("LINE", "line"),
+            ("Instagram", "instagram"))),
+        ("Contact Survey Opt Out", "survey_opt_out"),
+        ("Contact External System URL", "external_system_url"),
+    ]
+    organization = [
+        ("Account ID", "key"),
+        ("Account External IDs", "external_ids"),
+        ("Account Name", "name"),
+        ("Account Phone", "phone"),
+        ("Account Fax", "fax"),
+        ("Account Industry", "industry"),
+        ("Account Type", "company_type"),
+        ("Account Websites", "websites"),
+        ("Account Tags", "tags"),
+        ("Account External System URL", "external_system_url"),
+    ]
+    address = [("Address 1", "address1"), ("Address 2", "address2"), ("City", "city"), ("State", "state"),
+               ("Postal Code", "postal_code"), ("Country", "country_code")]
+    return [
+        *(Column(name, "contact", target) for name, target in contact),
+        *(Column(f"Contact {name}", "contact", f"address.{target}") for name, target in address),
+        *(Column(name, "organization", target) for name, target in organization),
+        *(Column(f"Account {name}", "organization", f"address.{target}") for name, target in address),
+        Column(COUNTRY_CODE, "row", "region"),
+    ]
+
+
+COLUMNS = _columns()
+# Names other exports and Genesys's older and newer importers use for the same columns.
+ALIASES = {
+    "External ID": "Contact ID",
+    "Contact Id": "Contact ID",
+    "Contact Mobile Phone": "Contact Cell Phone",
+    "Contact Address Line 1": "Contact Address 1",
+    "Contact Address Line 2": "Contact Address 2",
+    "Contact Zip": "Contact Postal Code",
+    "Contact Country Code": "Contact Country",
+    "Account Website": "Account Websites",
+    "Account Address Line 1": "Account Address 1",
+    "Account Address Line 2": "Account Address 2",
+    "Account Zip": "Account Postal Code",
+}
+_BY_NAME = {fold(c.name): c for c in COLUMNS} | {fold(a): next(c for c in COLUMNS if c.name == n)
+                                                  for a, n in ALIASES.items()}
+
+
+def column_named(header: str) -> Column | None:
+    """The column a header names (any case), including ``custom.<key>`` and ``account.custom.<key>``."""
+    folded = fold(header.strip())
+    for entity, prefix in sorted(CUSTOM_PREFIX.items(), key=lambda item: -len(item[1])):
+        if folded.startswith(prefix) and len(folded) > len(prefix):
+            return Column(header.strip(), entity, "custom:" + header.strip()[len(prefix):].lower())
+    return _BY_NAME.get(folded)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A column-mapping file: headers of another export → the columns above (or ``custom.<key>``)."""
+
+    columns: dict[str, str]
+    list_separator: str = ";"
+
+    @classmethod
+    def load(cls, path: Path) -> Mapping:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise ValidationFailed.one("mapping", str(path), f"cannot be read as a TOML mapping file: {error}") from None
+        columns = data.get("columns")
+        if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+            raise ValidationFailed.one("mapping", str(path), 'needs a [columns] table of "their header" = "our column"')
+        unknown = [target for target in columns.values() if column_named(target) is None]
+        if unknown:
+            raise ValidationFailed.one(
+                "mapping", unknown[0],
+                f"in {path} is not a column the importer reads (see `contacts import --columns`)",
+            )
+        separator = data.get("list_separator", ";")
+        return cls({fold(k): v for k, v in columns.items()}, separator)
+
+    def rename(self, header: str) -> str:
+        return self.columns.get(fold(header.strip()), header)

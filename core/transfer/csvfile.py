@@ -1,0 +1,317 @@
+"""CSV files: reading rows into incoming records, writing rejects, and exporting in the columns import reads."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.directory import Directory
+from core.errors import FieldProblem, ValidationFailed
+from core.phones import is_region, portable
+from core.policy import Actor
+from core.transfer.columns import (
+    COLUMNS,
+    COUNTRY_CODE,
+    CUSTOM_PREFIX,
+    ERRORS_COLUMN,
+    Column,
+    Mapping,
+    column_named,
+)
+from core.transfer.plan import Incoming, Outcome
+
+DELIMITERS = (",", ";", "\t", "|")
+LIST_TARGETS = ("phones:", "emails:", "socials:", "websites", "tags", "external_ids", "sms")
+_TRUE, _FALSE = {"true", "yes", "y", "1", "x"}, {"false", "no", "n", "0", ""}
+REQUIRED = {"contact": ("first_name", "last_name"), "organization": ("name",)}
+
+
+@dataclass
+class CsvFile:
+    """A CSV file, decoded and with its header understood; ``rows()`` reads it lazily."""
+
+    path: Path
+    text: str
+    delimiter: str
+    header: list[str]
+    columns: list[Column | None]
+    ignored: list[str]
+    source: str
+    list_separator: str
+
+    @property
+    def row_count(self) -> int:
+        """About how many rows follow the header (lines, for a progress bar)."""
+        return max(1, self.text.count("\n") - 1 + (not self.text.endswith("\n")))
+
+    def rows(self) -> Iterator[Incoming]:
+        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
+        next(reader)
+        line = reader.line_num + 1
+        for values in reader:
+            start, line = line, reader.line_num + 1
+            if not any(v.strip() for v in values):
+                continue
+            yield self._incoming(start, values)
+
+    def _incoming(self, line: int, values: list[str]) -> Incoming:
+        item = Incoming(line, source=values)
+        if len(values) != len(self.header) and any(v.strip() for v in values[len(self.header):]) \
+                or len(values) < len(self.header):
+            item.problems.append(FieldProblem(
+                "row", f"{len(values)} values",
+                f"has {len(values)} values but the header has {len(self.header)} columns (a missing or extra "
+                f"{self.delimiter!r}, or an unclosed quote?)"))
+            return item
+        region = None
+        data: dict[str, dict[str, Any]] = {"contact": {}, "organization": {}}
+        sms: set[str] | None = None
+        for column, value in zip(self.columns, values, strict=False):
+            if column is None:
+                continue
+            value = value.strip()
+            if column.entity == "row":
+                if value and not is_region(value):
+                    item.problems.append(FieldProblem(column.name, value, "must be a two-letter region code such "
+                                                                          "as US or GB"))
+                region = value.upper() or None
+                continue
+            entity, target = column.entity, column.target
+            record = data[entity]
+            if target.startswith(LIST_TARGETS):
+                items = [v.strip() for v in value.split(self.list_separator) if v.strip()]
+                if target == "sms":
+                    sms = set(items)
+                    continue
+                self._list(item, record, entity, column, target, items)
+            elif target == "key":
+                item.origins[f"{entity}.external_ids"] = column.name
+                if value:
+                    record.setdefault("external_ids", []).append({"source": self.source, "value": value})
+            elif target.startswith("custom:"):
+                key = target.removeprefix("custom:")
+                item.origins[f"{entity}.custom_fields.{key}"] = column.name
+                if value:
+                    record.setdefault("custom_fields", {})[key] = value
+            elif target.startswith("address."):
+                item.origins[f"{entity}.{target}"] = column.name
+                if value:
+                    record.setdefault("address", {})[target.removeprefix("address.")] = value
+            elif target == "survey_opt_out":
+                item.origins[f"{entity}.{target}"] = column.name
+                if value.casefold() not in _TRUE | _FALSE:
+                    item.problems.append(FieldProblem(column.name, value, "must be yes or no (or true/false, 1/0)"))
+                elif value:
+                    record[target] = value.casefold() in _TRUE
+            elif target in ("phone", "fax"):
+                item.origins[f"{entity}.{target}"] = column.name
+                if value:
+                    record[target] = {"raw": value}
+            else:
+                item.origins[f"{entity}.{target}"] = column.name
+                if value:
+                    record[target] = value
+        for entity, record in data.items():
+            phones = record.get("phones", []) + [record[s] for s in ("phone", "fax") if s in record]
+            for phone in phones:
+                if region:
+                    phone["region"] = region
+                if sms is not None and entity == "contact":
+                    phone["sms"] = phone["raw"] in sms
+        item.contact = data["contact"] or None
+        item.organization = data["organization"] or None
+        return item
+
+    def _list(self, item: Incoming, record: dict, entity: str, column: Column, target: str,
+              values: list[str]) -> None:
+        field, _, kind = target.partition(":")
+        if not values:
+            return
+        existing = record.setdefault(field, [])
+        for value in values:
+            item.origins[f"{entity}.{field}.{len(existing)}"] = column.name
+            if field == "phones":
+                existing.append({"kind": kind, "raw": value})
+            elif field == "emails":
+                existing.append({"kind": kind, "address": value})
+            elif field == "socials":
+                existing.append({"network": kind, "handle": value})
+            elif field == "external_ids":
+                source, separator, key = value.partition("=")
+                if not separator or not source.strip() or not key.strip():
+                    item.problems.append(FieldProblem(column.name, value, "must list source=value pairs, for "
+                                                                          "example salesforce=0035g00000AbCdE"))
+                    continue
+                existing.append({"source": source.strip(), "value": key.strip()})
+            else:
+                existing.append(value)
+
+
+def open_csv(path: Path, *, mapping: Mapping | None = None, encoding: str | None = None,
+             source: str = "import") -> CsvFile:
+    """Read and check a CSV file's encoding, separator and header; ValidationFailed says what is wrong."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ValidationFailed.one("file", str(path), f"cannot be read: {error.strerror}") from None
+    text = _decoded(path, data, encoding)
+    first_line = text.split("\n", 1)[0]
+    if not first_line.strip():
+        raise ValidationFailed.one("file", str(path), "is empty or starts with a blank line; the first line must "
+                                                      "name the columns")
+    delimiter = max(DELIMITERS, key=first_line.count)
+    header = next(csv.reader([first_line], delimiter=delimiter))
+    mapping = mapping or Mapping({})
+    columns = [column_named(mapping.rename(h)) for h in header]
+    ignored = [h for h, c in zip(header, columns, strict=True) if c is None and h.strip() != ERRORS_COLUMN]
+    _check_header(path, header, columns)
+    return CsvFile(path, text, delimiter, header, columns, ignored, source, mapping.list_separator)
+
+
+def _decoded(path: Path, data: bytes, encoding: str | None) -> str:
+    if encoding is None and data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    try:
+        return data.decode(encoding or "utf-8-sig")
+    except LookupError:
+        raise ValidationFailed.one("encoding", encoding, "is not an encoding Python knows (try cp1252, latin-1, "
+                                                         "utf-16)") from None
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        byte = data[error.start]
+        raise ValidationFailed.one(
+            "file", str(path),
+            f"is not {encoding or 'UTF-8'} text: byte 0x{byte:02X} on line {line} cannot be read. Save it as UTF-8 "
+            "(\"CSV UTF-8\" in Excel), or name its encoding, for example --encoding cp1252",
+        ) from None
+
+
+def _check_header(path: Path, header: list[str], columns: list[Column | None]) -> None:
+    known = [c for c in columns if c is not None]
+    if not known:
+        shown = ", ".join(repr(h) for h in header[:8])
+        raise ValidationFailed.one(
+            "header", shown, f"no column of {path.name} is one the importer reads; use the names "
+                             "`contacts import --columns` lists, or a mapping file (--mapping)")
+    seen: dict[str, str] = {}
+    for name, column in zip(header, columns, strict=True):
+        if column is None:
+            continue
+        key = f"{column.entity}.{column.target}"
+        if key in seen and not column.target.startswith(LIST_TARGETS):
+            raise ValidationFailed.one("header", name, f"names the same column as {seen[key]!r}; keep one of them")
+        seen.setdefault(key, name)
+    for entity, required in REQUIRED.items():
+        if any(c.entity == entity for c in known):
+            missing = [c.name for c in COLUMNS if c.entity == entity and c.target in required
+                       and f"{entity}.{c.target}" not in seen]
+            if missing:
+                raise ValidationFailed.one(
+                    "header", ", ".join(missing),
+                    f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} required when a file has "
+                    f"{entity if entity == 'contact' else 'account'} columns, and missing from {path.name}")
+
+
+def write_rejects(path: Path, csv_file: CsvFile, outcomes: Iterable[Outcome]) -> int:
+    """Rows that failed, as they were plus a column of reasons: fix them and import this file again."""
+    count = 0
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        header = [h for h in csv_file.header if h.strip() != ERRORS_COLUMN]
+        keep = [i for i, h in enumerate(csv_file.header) if h.strip() != ERRORS_COLUMN]
+        writer.writerow([*header, ERRORS_COLUMN])
+        for outcome in outcomes:
+            if outcome.action != "error":
+                continue
+            values = list(outcome.source or [])
+            values += [""] * (len(csv_file.header) - len(values))
+            reasons = "; ".join(f"line {outcome.line}: {p}" for p in outcome.problems)
+            writer.writerow([*(values[i] for i in keep), *values[len(csv_file.header):], reasons])
+            count += 1
+    return count
+
+
+# ---------------------------------------------------------------- export
+
+def export_header(directory: Directory) -> list[str]:
+    header = [c.name for c in COLUMNS if c.entity != "row"]
+    for entity, prefix in CUSTOM_PREFIX.items():
+        header += [prefix + f.key for f in directory.schema(entity).fields]
+    return header
+
+
+def export_csv(directory: Directory, actor: Actor, out: io.TextIOBase,
+               progress: Callable[[int, int], None] | None = None) -> int:
+    """Every contact the actor may see, one row each with its organization's columns, then organizations with no
+    contacts; the header is what import reads, so the file imports back to the same records."""
+    header = export_header(directory)
+    writer = csv.writer(out)
+    writer.writerow(header)
+    by_column = {c.name: c for c in COLUMNS}
+    organizations = {o.id: o for o in directory.records("organization", directory.browse(actor, "organization"))}
+    linked: set[int] = set()
+    contact_ids = directory.browse(actor, "contact")
+    total = len(contact_ids)
+    for start in range(0, total, 2000):
+        for contact in directory.records("contact", contact_ids[start:start + 2000]):
+            organization = organizations.get(contact.organization_id)  # type: ignore[union-attr]
+            if organization is not None:
+                linked.add(organization.id)  # type: ignore[arg-type]
+            writer.writerow(_row(header, by_column, contact, organization, directory.region))
+        if progress is not None:
+            progress(min(start + 2000, total), total)
+    for organization_id, organization in organizations.items():
+        if organization_id not in linked:
+            writer.writerow(_row(header, by_column, None, organization, directory.region))
+    return total + len(organizations) - len(linked)
+
+
+def _row(header: list[str], by_column: dict[str, Column], contact: Any, organization: Any, region: str) -> list[str]:
+    docs = {"contact": contact.model_dump(mode="json") if contact else None,
+            "organization": organization.model_dump(mode="json") if organization else None}
+    row = []
+    for name in header:
+        column = by_column.get(name) or column_named(name)
+        doc = docs[column.entity]  # type: ignore[union-attr]
+        row.append("" if doc is None else _cell(doc, column, region))  # type: ignore[arg-type]
+    return row
+
+
+def _number(phone: dict[str, Any], region: str) -> str:
+    return portable(phone["raw"], phone.get("e164"), phone.get("extension"), region)
+
+
+def _cell(doc: dict[str, Any], column: Column, region: str) -> str:
+    target = column.target
+    field, _, kind = target.partition(":")
+    if field == "phones":
+        return "; ".join(_number(p, region) for p in doc["phones"] if p["kind"] == kind)
+    if field == "emails":
+        return "; ".join(e["address"] for e in doc["emails"] if e["kind"] == kind)
+    if field == "socials":
+        return "; ".join(s["handle"] for s in doc["socials"] if s["network"] == kind)
+    if field == "sms":
+        return "; ".join(_number(p, region) for p in doc["phones"] if p["sms"])
+    if field == "custom":
+        value = doc["custom_fields"].get(kind)
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return ", ".join(value) if isinstance(value, list) else "" if value is None else str(value)
+    if field == "key":
+        return ""
+    if field == "external_ids":
+        return "; ".join(f"{i['source']}={i['value']}" for i in doc["external_ids"])
+    if field in ("websites", "tags"):
+        return "; ".join(doc[field])
+    if field in ("phone", "fax"):
+        return _number(doc[field], region) if doc.get(field) else ""
+    if field.startswith("address."):
+        return (doc.get("address") or {}).get(field.removeprefix("address."), "") or ""
+    if field == "survey_opt_out":
+        return "yes" if doc[field] else "no"
+    value = doc.get(field)
+    return "" if value is None else str(value)

@@ -1,0 +1,396 @@
+"""Bulk import, whatever the file format: every incoming record is matched against the directory, merged into its
+match (or made new), and validated before anything is written. Then the good ones are written in one transaction,
+so an import is all there or not there at all, and a dry run is the same work without the write.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.directory import TABLES, Directory, Party, dump
+from core.errors import FieldProblem, ValidationFailed
+from core.models import DEFAULT_DIVISION, Contact
+from core.phones import parse_phone
+from core.policy import Action, Actor
+from core.text import fold
+
+MATCH_KINDS = ("external_id", "email", "phone")
+IDENTITY_NAMES = {"ext": "external id", "email": "email", "phone": "phone number",
+                  "custom": "identifier"}
+# How list fields are merged into a match: items of the kinds the file gives replace those of the same kind.
+KIND_FIELDS = {"phones": "kind", "emails": "kind", "socials": "network"}
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Incoming:
+    """One record (or one contact with its organization) as a reader made it from a line, card or object.
+
+    ``contact`` and ``organization`` hold fields in the models' JSON form, only those the source gives.
+    ``origins`` names, per field path (``contact.phones.1``), where it came from (a column), for error reports.
+    """
+
+    line: int
+    contact: dict[str, Any] | None = None
+    organization: dict[str, Any] | None = None
+    origins: dict[str, str] = field(default_factory=dict)
+    problems: list[FieldProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    source: Any = None
+    record_id: int | None = None  # the id to create the record under (restoring a backup), if free
+    written: Callable[[int], None] | None = None  # told the id of the record this item ended up as
+
+
+@dataclass
+class Write:
+    kind: str
+    record: Party
+    previous: Party | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def action(self) -> str:
+        if self.previous is None:
+            return "create"
+        return "unchanged" if dump(self.record) == dump(self.previous) else "update"
+
+
+@dataclass
+class Outcome:
+    line: int
+    action: str  # create, update, unchanged or error
+    description: str
+    problems: list[FieldProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    source: Any = None
+
+    def report_line(self) -> str:
+        text = f"line {self.line}: {self.action} {self.description}"
+        for problem in self.problems:
+            text += f"\n    {problem}"
+        for warning in self.warnings:
+            text += f"\n    warning: {warning}"
+        return text
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome]
+    written: bool
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter(o.action for o in self.outcomes)
+
+    @property
+    def errors(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.action == "error"]
+
+    def summary(self) -> str:
+        counts = self.counts
+        parts = [f"{counts[a]} {label}" for a, label in (("create", "to create"), ("update", "to update"),
+                                                            ("unchanged", "unchanged"), ("error", "rejected"))]
+        if self.written:
+            parts = [p.replace("to create", "created").replace("to update", "updated") for p in parts]
+        warnings = sum(len(o.warnings) for o in self.outcomes)
+        return f"{len(self.outcomes)} rows: " + ", ".join(parts) + (f"; {warnings} warnings" if warnings else "")
+
+
+class Rollback(Exception):
+    """Ends the import's transaction without keeping anything (a dry run, or ``strict`` with rejected rows)."""
+
+
+class Importer:
+    """Imports records one by one inside one transaction: each is matched and validated against the directory as
+    the earlier ones left it, and written at once if good. The transaction makes the import atomic, and a dry run
+    (or a strict import with rejected rows) is the same run, rolled back."""
+
+    def __init__(self, directory: Directory, actor: Actor, *, division: str = DEFAULT_DIVISION,
+                 match: Iterable[str] = MATCH_KINDS, detail: str = "import"):
+        order = tuple(match)
+        unknown = [m for m in order if m not in MATCH_KINDS]
+        if unknown or not order:
+            raise ValidationFailed.one("match", ",".join(order), f"must list some of {', '.join(MATCH_KINDS)}")
+        if not directory.repo.find("division.name", fold(division)):
+            names = ", ".join(d.name for d in directory.divisions())
+            raise ValidationFailed.one("division", division, f"is not a division (divisions: {names})")
+        directory.policy.require(actor, Action.edit, division)
+        self.directory, self.actor, self.division = directory, actor, division
+        self.match, self.detail = order, detail
+        self._contact_keys: dict[str, int] = {}
+        self._organizations: dict[str, tuple[int, int, dict[str, Any]]] = {}
+
+    def run(self, items: Iterable[Incoming | Outcome], *, dry_run: bool = False, strict: bool = False,
+            progress: Progress | None = None, total: int = 0) -> Report:
+        outcomes: list[Outcome] = []
+        try:
+            with self.directory.batch():
+                for item in items:
+                    outcomes.append(item if isinstance(item, Outcome) else self._import(item))
+                    if progress is not None and len(outcomes) % 500 == 0:
+                        progress(len(outcomes), total)
+                if dry_run or (strict and any(o.action == "error" for o in outcomes)):
+                    raise Rollback
+        except Rollback:
+            return Report(outcomes, written=False)
+        finally:
+            if progress is not None:
+                progress(len(outcomes), total or len(outcomes))
+        return Report(outcomes, written=True)
+
+    def _import(self, item: Incoming) -> Outcome:
+        if item.problems:
+            return Outcome(item.line, "error", self._describe(item), item.problems, item.warnings, item.source)
+        if not item.contact and not item.organization:
+            return Outcome(item.line, "error", "", [FieldProblem("row", "", "has no contact or account values")],
+                           item.warnings, item.source)
+        warnings = list(item.warnings)
+        try:
+            organization = self._organization(item, warnings) if item.organization else None
+            contact = self._contact(item, organization) if item.contact else None
+        except ValidationFailed as error:
+            problems = [self._located(p, item) for p in error.problems]
+            return Outcome(item.line, "error", self._describe(item), problems, warnings, item.source)
+        if isinstance(organization, Write):
+            changed_organization = organization.action != "unchanged"
+            organization_id = self._put(organization)
+            for key in _organization_keys(item.organization or {}):
+                self._organizations.setdefault(key, (organization_id, item.line, item.organization or {}))
+            if contact is not None:
+                contact.record.organization_id = organization_id  # type: ignore[union-attr]
+        else:
+            changed_organization = False
+        main = contact or organization
+        assert isinstance(main, Write)
+        action = main.action
+        main.record.id = main.record.id or item.record_id
+        if action == "unchanged" and changed_organization:
+            action = "update"
+        if contact is not None:
+            self._put(contact)
+            warnings += self._phone_warnings(item)
+            for key in self._identity(contact):
+                self._contact_keys.setdefault(key, item.line)
+        if item.written is not None:
+            item.written(main.record.id)  # type: ignore[arg-type]
+        return Outcome(item.line, action, self._describe(item, main), [], warnings)
+
+    def _put(self, write: Write) -> int:
+        if write.action != "unchanged":
+            self.directory.put_validated(self.actor, write.kind, write.record, write.previous, self.detail)
+        for text in write.notes:
+            self.directory.add_note(self.actor, write.kind, write.record.id, text)  # type: ignore[arg-type]
+        return write.record.id  # type: ignore[return-value]
+
+    def _describe(self, item: Incoming, write: Write | None = None) -> str:
+        if write is not None:
+            where = f" ({write.kind} {write.record.id})" if write.record.id is not None else ""
+            return f"{write.kind} {write.record.full_name}{where}"
+        data = item.contact or item.organization
+        if not data:
+            return "row"
+        name = " ".join(str(data[f]) for f in ("first_name", "last_name", "name") if data.get(f))
+        return ("contact " if item.contact else "organization ") + (name or "(no name)")
+
+    def _located(self, problem: FieldProblem, item: Incoming) -> FieldProblem:
+        """The problem named by the column (or property) the value came from."""
+        parts = problem.field.split(".")
+        for entity in ("contact", "organization"):
+            if problem.field.startswith(entity + ":"):
+                parts = [entity, *problem.field.removeprefix(entity + ":").split(".")]
+        for end in range(len(parts), 0, -1):
+            origin = item.origins.get(".".join(parts[:end]))
+            if origin:
+                return FieldProblem(origin, problem.value, problem.message)
+        return FieldProblem(".".join(parts), problem.value, problem.message)
+
+    # ----- organizations
+
+    def _organization(self, item: Incoming, warnings: list[str]) -> Write | int:
+        """The organization's write, or the id of the one an earlier line of this file already imported."""
+        data = item.organization or {}
+        for key in _organization_keys(data):
+            if key in self._organizations:
+                organization_id, line, first = self._organizations[key]
+                if first != data:
+                    warnings.append(f"the account columns differ from line {line}; that line's values are used")
+                return organization_id
+        matched = self._match_organization(data)
+        return self._write_for("organization", data, matched, "organization")
+
+    def _match_organization(self, data: dict[str, Any]) -> int | None:
+        repo = self.directory.repo
+        for item in data.get("external_ids", ()):
+            found = repo.find("organization.external_id", f"{fold(item['source'])}={item['value']}")
+            if found:
+                return self._single("organization", found, f"external id {item['source']} {item['value']}")
+        if data.get("name"):
+            found = repo.find("organization.order", fold(data["name"].strip()))
+            if found:
+                return self._single("organization", found, f"name {data['name']!r}")
+        return None
+
+    # ----- contacts
+
+    def _contact(self, item: Incoming, organization: Write | int | None) -> Write:
+        data = dict(item.contact or {})
+        match = self._match_contact(data)
+        matched = match[0] if match else None
+        if match and f"id:{matched}" in self._contact_keys:
+            raise ValidationFailed.one("row", match[1], f"repeats line {self._contact_keys[f'id:{matched}']}: both "
+                                                        f"rows are contact {matched}")
+        if organization is not None:
+            data["organization_id"] = organization if isinstance(organization, int) else organization.record.id
+        write = self._write_for("contact", data, matched, "contact", keep_organization=organization is None)
+        write.notes = [n for n in item.notes if matched is None or n not in self._existing_notes(matched)]
+        if matched is None:
+            repeated = next((k for k in self._identity(write) if k in self._contact_keys), None)
+            if repeated is not None:
+                what, _, value = repeated.partition(":")
+                raise ValidationFailed.one("row", value, f"repeats line {self._contact_keys[repeated]}: both rows "
+                                                         f"are the same contact (same {IDENTITY_NAMES[what]})")
+        return write
+
+    def _match_contact(self, data: dict[str, Any]) -> tuple[int, str] | None:
+        """The contact ``data`` describes, by the first key in the match order that finds one, and how."""
+        repo, region = self.directory.repo, self.directory.region
+        for kind in self.match:
+            if kind == "external_id":
+                keys = [(f"{fold(i['source'])}={i['value']}", f"external id {i['source']} {i['value']}")
+                        for i in data.get("external_ids", ())]
+                index = "contact.external_id"
+            elif kind == "email":
+                keys = [(e["address"].strip().casefold(), f"email {e['address']}") for e in data.get("emails", ())]
+                index = "contact.email"
+            else:
+                numbers = [parse_phone(p["raw"], p.get("region") or region).e164 for p in data.get("phones", ())]
+                keys = [(n, f"phone {n}") for n in numbers if n]
+                index = "contact.phone"
+            for key, what in keys:
+                found = repo.find(index, key)
+                if found:
+                    return self._single("contact", found, what), what
+        return None
+
+    def _existing_notes(self, contact_id: int) -> set[str]:
+        repo = self.directory.repo
+        return {d["text"] for d in repo.get_many("notes", repo.find("note.subject", f"contact:{contact_id}")).values()}
+
+    def _identity(self, write: Write) -> list[str]:
+        record = write.record
+        assert isinstance(record, Contact)
+        keys = [f"id:{record.id}"] if record.id is not None else []
+        keys += [f"ext:{fold(i.source)}={i.value}" for i in record.external_ids]
+        keys += [f"email:{e.address.casefold()}" for e in record.emails]
+        keys += [f"phone:{p.e164}" for p in record.phones if p.e164]
+        schema = self.directory.schema("contact")
+        keys += [f"custom:{k}={fold(str(v))}" for k, v in record.custom_fields.items()
+                 if (spec := schema.field(k)) is not None and spec.type == "identifier"]
+        return keys
+
+    def _phone_warnings(self, item: Incoming) -> list[str]:
+        warnings = []
+        for i, phone in enumerate((item.contact or {}).get("phones", ())):
+            if parse_phone(phone["raw"], phone.get("region") or self.directory.region).e164 is None:
+                where = item.origins.get(f"contact.phones.{i}", "phone")
+                warnings.append(f"{where}: {phone['raw']!r} is not a valid phone number; kept as typed, but calls "
+                                "from it will not find this contact")
+        return warnings
+
+    # ----- shared
+
+    def _single(self, kind: str, found: set[int], what: str) -> int:
+        if len(found) > 1:
+            ids = ", ".join(str(i) for i in sorted(found)[:5])
+            raise ValidationFailed.one("row", what, f"matches several {kind}s ({ids}); make the key unique first")
+        record_id = next(iter(found))
+        division = self.directory.repo.get(TABLES[kind], record_id).get("division", DEFAULT_DIVISION)
+        if not self.directory.policy.allows(self.actor, Action.edit, division):
+            raise ValidationFailed.one("row", what, f"matches {kind} {record_id} in division {division}, "
+                                                    "which you cannot edit")
+        return record_id
+
+    def _write_for(self, kind: str, data: dict[str, Any], matched: int | None, entity: str,
+                   keep_organization: bool = True) -> Write:
+        directory = self.directory
+        try:
+            if matched is None:
+                record = directory.validate(kind, {"division": self.division, **data})
+                return Write(kind, record, None)
+            previous = directory.records(kind, [matched])[0]
+            stored = dump(previous)
+            merged, shifts = _merge(
+                previous.model_dump(mode="json", exclude={"id", "version", "created_at", "modified_at"}), data,
+                directory.region)
+            merged["division"], merged["id"] = previous.division, previous.id
+            if keep_organization and kind == "contact":
+                merged["organization_id"] = previous.organization_id  # type: ignore[union-attr]
+            try:
+                record = directory.validate(kind, merged, previous=stored)
+            except ValidationFailed as error:
+                raise ValidationFailed([_unshifted(p, shifts) for p in error.problems]) from None
+            record.id, record.version = previous.id, previous.version
+            record.created_at, record.modified_at = previous.created_at, previous.modified_at
+            return Write(kind, record, previous)
+        except ValidationFailed as error:
+            raise ValidationFailed([FieldProblem(f"{entity}:{p.field}", p.value, p.message)
+                                    for p in error.problems]) from None
+
+def _organization_keys(data: dict[str, Any]) -> list[str]:
+    keys = [f"ext:{fold(i['source'])}={i['value']}" for i in data.get("external_ids", ())]
+    if data.get("name"):
+        keys.append(f"name:{fold(data['name'].strip())}")
+    return keys
+
+
+def _merge(current: dict[str, Any], given: dict[str, Any], region: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """``current`` with the fields ``given`` has: list items of the given kinds replace those of the same kind,
+    external ids add up, address and custom fields merge key by key, other fields are replaced.
+
+    Also returns, per list field, how many kept items come before the given ones (to place errors)."""
+    merged, shifts = dict(current), {}
+    for key, value in given.items():
+        if key in KIND_FIELDS:
+            kind_field = KIND_FIELDS[key]
+            kinds = {item.get(kind_field, "work") for item in value}
+            old = current.get(key) or []
+            if key == "phones":
+                value = [_known_phone(phone, old, region) for phone in value]
+            kept = [item for item in old if item[kind_field] not in kinds]
+            merged[key], shifts[key] = kept + value, len(kept)
+        elif key == "external_ids":
+            old = current.get(key) or []
+            seen = {(fold(i["source"]), i["value"]) for i in old}
+            merged[key] = old + [i for i in value if (fold(i["source"]), i["value"]) not in seen]
+            shifts[key] = len(old)
+        elif key in ("phone", "fax") and current.get(key):
+            merged[key] = _known_phone(value, [current[key]], region)
+        elif key in ("address", "custom_fields"):
+            merged[key] = {**(current.get(key) or {}), **value}
+        else:
+            merged[key] = value
+    return merged, shifts
+
+
+def _unshifted(problem: FieldProblem, shifts: dict[str, int]) -> FieldProblem:
+    """A problem with a merged list item, named by the item's place among the given ones."""
+    parts = problem.field.split(".")
+    if len(parts) > 1 and parts[0] in shifts and parts[1].isdigit():
+        parts[1] = str(int(parts[1]) - shifts[parts[0]])
+    return FieldProblem(".".join(parts), problem.value, problem.message)
+
+
+def _known_phone(phone: dict[str, Any], old: list[dict[str, Any]], region: str) -> dict[str, Any]:
+    """A number the record has already (however the file writes it) stays as it was typed, with its SMS state
+    unless the file gives one."""
+    e164 = parse_phone(phone["raw"], phone.get("region") or region).e164
+    same = next((p for p in old if p["raw"] == phone["raw"] or (e164 and p.get("e164") == e164)), None)
+    if same is None:
+        return phone
+    return {**same, "kind": phone.get("kind", same["kind"]), "sms": phone.get("sms", same["sms"])}
+
+
