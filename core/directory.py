@@ -40,8 +40,8 @@ Party = Contact | Organization
 MODELS: dict[str, type[Party]] = {"contact": Contact, "organization": Organization}
 SYSTEM_FIELDS = frozenset({"id", "version", "created_at", "modified_at"})
 MAX_MERGE = 25
-ATTACHED: dict[str, type[Note] | type[Relationship] | type[Interaction]] = {
-    "notes": Note, "relationships": Relationship, "interactions": Interaction}
+ATTACHED: dict[str, type[Note] | type[Relationship] | type[Interaction] | type[Division]] = {
+    "notes": Note, "relationships": Relationship, "interactions": Interaction, "divisions": Division}
 
 
 def reads(method):
@@ -340,18 +340,21 @@ class Directory:
         return record
 
     def put_attached(self, actor: Actor, table: str, data: Mapping[str, Any], record_id: int | None = None) -> int:
-        """Store a note, relationship or interaction as another directory exported it (authors and times kept),
-        under ``record_id`` if given: for restoring a backup and merging exports. Admins only."""
+        """Store a note, relationship, interaction or division as another directory exported it (authors and
+        times kept), under ``record_id`` if given: for restoring a backup and merging exports. Admins only."""
         self.policy.require(actor, Action.configure)
         try:
             item = ATTACHED[table].model_validate({**data, "id": None})
         except ValidationError as error:
             raise ValidationFailed(problems_of(error)) from None
-        subject_kind, subject_id = (("contact", item.contact_id) if isinstance(item, Interaction) else
-                                    ("organization", item.organization_id) if isinstance(item, Relationship) else
-                                    (item.subject_kind, item.subject_id))
         with self.repo.transaction():
-            self._load(subject_kind, subject_id)
+            if isinstance(item, Division):
+                if self.repo.find("division.name", fold(item.name)):
+                    raise ValidationFailed.one("name", item.name, "a division with this name exists already")
+            else:
+                self._load(*((("contact", item.contact_id) if isinstance(item, Interaction) else
+                              ("organization", item.organization_id) if isinstance(item, Relationship) else
+                              (item.subject_kind, item.subject_id))))
             return self.repo.insert(table, dump(item), record_id)
 
     def put_schema_version(self, actor: Actor, data: Mapping[str, Any], record_id: int | None = None) -> None:

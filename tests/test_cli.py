@@ -99,3 +99,58 @@ def test_damaged_store_exits_2_and_is_left_alone(tmp_path):
     result = run(data_dir, "lookup", "anything")
     assert result.returncode == 2 and "is damaged" in result.stderr
     assert journal.read_bytes() == before
+
+
+# ---------------------------------------------------------------- import and export
+
+def test_import_dry_run_then_import_then_export(tmp_path):
+    data_dir = tmp_path / "data"
+    source = tmp_path / "people.csv"
+    source.write_text("Contact ID,Contact First Name,Contact Last Name,Contact Cell Phone\n"
+                      "C1,Ada,Lovelace,+44 7911 123456\n"
+                      "C2,Grace,,+1 415 555 2671\n", encoding="utf-8")
+    dry = run(data_dir, "import", str(source), "--dry-run")
+    assert dry.returncode == 1
+    assert dry.stdout.splitlines() == [
+        "line 2: create contact Ada Lovelace (contact 1)",
+        "line 3: error contact Grace",
+        "    Contact Last Name: is required",
+        "2 rows: 1 to create, 0 to update, 0 unchanged, 1 rejected; nothing was written",
+    ]
+    assert run(data_dir, "lookup", "+447911123456").returncode == 1
+    strict = run(data_dir, "import", str(source), "--strict")
+    assert strict.returncode == 2 and "nothing was imported" in strict.stderr
+    real = run(data_dir, "import", str(source))
+    assert real.returncode == 1
+    assert "Rejected rows are in" in real.stdout and (tmp_path / "people.rejects.csv").exists()
+    assert "Ada Lovelace" in run(data_dir, "lookup", "011 44 7911 123456").stdout.replace("  ", " ")
+    exported = run(data_dir, "export", str(tmp_path / "out.vcf"), "--vcard-version", "4.0")
+    assert exported.returncode == 0 and "Exported 1 records" in exported.stdout
+    assert "VERSION:4.0" in (tmp_path / "out.vcf").read_text(encoding="utf-8")
+
+
+def test_import_of_a_missing_file_is_bad_input(tmp_path):
+    result = run(tmp_path / "data", "import", str(tmp_path / "nope.csv"))
+    assert result.returncode == 2 and "file: cannot be read: No such file or directory (got '" in result.stderr
+
+
+def test_the_progress_bar_shows_on_a_terminal_after_a_second():
+    import io
+
+    from core.cli import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    quick, slow, piped = Terminal(), Terminal(), io.StringIO()
+    with ProgressBar("Importing", "rows", quick) as bar:
+        bar.update(10, 100)
+    with ProgressBar("Importing", "rows", slow) as bar:
+        bar.started -= 2
+        bar.update(50, 100)
+    with ProgressBar("Importing", "rows", piped) as bar:
+        bar.started -= 2
+        bar.update(50, 100)
+    assert quick.getvalue() == "" and piped.getvalue() == ""
+    assert slow.getvalue() == f"\rImporting [{'#' * 15}{'.' * 15}] 50/100 rows 2 s\n"

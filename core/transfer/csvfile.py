@@ -238,7 +238,7 @@ def write_rejects(path: Path, csv_file: CsvFile, outcomes: Iterable[Outcome]) ->
 # ---------------------------------------------------------------- export
 
 def export_header(directory: Directory) -> list[str]:
-    header = [c.name for c in COLUMNS if c.entity != "row"]
+    header = [c.name for c in COLUMNS]
     for entity, prefix in CUSTOM_PREFIX.items():
         header += [prefix + f.key for f in directory.schema(entity).fields]
     return header
@@ -273,12 +273,26 @@ def export_csv(directory: Directory, actor: Actor, out: io.TextIOBase,
 def _row(header: list[str], by_column: dict[str, Column], contact: Any, organization: Any, region: str) -> list[str]:
     docs = {"contact": contact.model_dump(mode="json") if contact else None,
             "organization": organization.model_dump(mode="json") if organization else None}
+    row_region = _row_region([d for d in docs.values() if d], region)
     row = []
     for name in header:
         column = by_column.get(name) or column_named(name)
+        if column.entity == "row":  # type: ignore[union-attr]
+            row.append("" if row_region == region else row_region)
+            continue
         doc = docs[column.entity]  # type: ignore[union-attr]
-        row.append("" if doc is None else _cell(doc, column, region))  # type: ignore[arg-type]
+        row.append("" if doc is None else _cell(doc, column, row_region))  # type: ignore[arg-type]
     return row
+
+
+def _row_region(docs: list[dict[str, Any]], default: str) -> str:
+    """The row's Country Code: the region of its first number written in national format, so that numbers keep
+    the form they were typed in (others in the row are written internationally)."""
+    for doc in docs:
+        for phone in [*doc.get("phones", ()), *(doc[s] for s in ("phone", "fax") if doc.get(s))]:
+            if phone.get("region") and portable(phone["raw"], phone.get("e164"), None, default) != phone["raw"]:
+                return phone["region"]
+    return default
 
 
 def _number(phone: dict[str, Any], region: str) -> str:

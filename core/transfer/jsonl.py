@@ -123,7 +123,8 @@ class _Session:
         if kind == "division":
             if directory.repo.find("division.name", fold(str(doc.get("name", "")))):
                 return "unchanged"
-            directory.create_division(actor, doc.get("name", ""), doc.get("description"))
+            free = self.restore and directory.repo.get("divisions", file_id) is None
+            directory.put_attached(actor, "divisions", doc, file_id if free else None)
             return "create"
         if kind == "schema":
             entity = doc.get("entity", "")

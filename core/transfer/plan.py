@@ -165,7 +165,9 @@ class Importer:
         else:
             changed_organization = False
         main = contact or organization
-        assert isinstance(main, Write)
+        if isinstance(main, int):  # an organization an earlier line of this file imported already
+            return Outcome(item.line, "unchanged", f"organization {main}", [], warnings)
+        assert main is not None
         action = main.action
         main.record.id = main.record.id or item.record_id
         if action == "unchanged" and changed_organization:
