@@ -125,6 +125,20 @@ def test_the_journal_compacts_itself_as_it_grows(store):
     assert len(JournalStorage(store).ids("people")) == 2500
 
 
+def test_a_transaction_too_big_for_a_journal_line_commits_as_a_new_snapshot(store, monkeypatch):
+    monkeypatch.setattr("core.store.storage.MAX_JOURNAL_BYTES", 100_000)
+    writer, reader = open_db(store), open_db(store)
+    writer.table("people").insert({"name": "Ann"})
+    with writer.storage.transaction():
+        for i in range(500):
+            writer.storage.put("people", i + 10, {"name": f"p{i}", "pad": "x" * 400})
+    assert writer.storage.stats()["generation"] == 1 and writer.storage.stats()["journal_bytes"] == 0
+    assert reader.storage.count("people") == 501  # the other handle follows the seal to the new snapshot
+    assert reader.storage.find("people.name", "p499") == {509}
+    assert reader.table("people").insert({"name": "Bob"}) == 510
+    assert JournalStorage(store, [NAME_INDEX]).count("people") == 502
+
+
 def journal(store: Path) -> Path:
     return next(store.glob("store.*.journal"))
 

@@ -171,7 +171,8 @@ class StoreFiles:
             for generation in old:
                 path = self.journal_path(generation)
                 if path.exists() and not self._is_sealed(path):
-                    self._append_line(path, orjson.dumps({"seal": generation + 1}))
+                    # Whether the interrupted compaction held a transaction of its own is unknown: readers reload.
+                    self._append_line(path, orjson.dumps({"seal": generation + 1, "reload": True}))
                 path.unlink(missing_ok=True)
                 self.snapshot_path(generation).unlink(missing_ok=True)
                 self.sidecar_path(generation).unlink(missing_ok=True)
@@ -239,15 +240,18 @@ class StoreFiles:
 
     # ----- reading the journal
 
-    def catch_up(self, apply: Apply) -> bool:
-        """Apply what other processes committed since the last call; True if anything was applied."""
+    def catch_up(self, apply: Apply, reload: Callable[[], None]) -> bool:
+        """Apply what other processes committed since the last call; True if anything was applied.
+
+        A seal that says ``reload`` means the next snapshot holds a transaction the journal does not (one too big
+        for a journal line): ``reload`` must then read the newest snapshot whole, through ``open``."""
         changed = False
         while True:
             size = os.fstat(self._journal_fd).st_size
             if size <= self._offset:
                 return changed
             data = os.pread(self._journal_fd, size - self._offset, self._offset)
-            position, seal = 0, None
+            position, seal, reloaded = 0, None, False
             # An unterminated last line is a write still under way, or one a crash cut short: leave it for later.
             while (newline := data.find(b"\n", position)) >= 0:
                 record = self._decode(data[position:newline], self._offset + position, last=newline + 1 == len(data))
@@ -256,12 +260,20 @@ class StoreFiles:
                 position = newline + 1
                 if "seal" in record:
                     seal = int(record["seal"])
+                    if record.get("reload"):
+                        os.close(self._journal_fd)
+                        self._journal_fd = None
+                        reload()
+                        reloaded = True
                     break
                 for table, doc_id, doc in record["ops"]:
                     raw = None if doc is None else orjson.dumps(doc)
                     apply(table, doc_id, raw)
                     self._note_id(table, doc_id, raw)
                 changed = True
+            if reloaded:
+                changed = True
+                continue
             self._offset += position
             if seal is None:
                 return changed
@@ -330,15 +342,17 @@ class StoreFiles:
         that a journal line would cost more than a snapshot. The new snapshot appearing is the commit."""
         for table, doc_id, raw in ops:
             self._note_id(table, doc_id, raw)
-        self.compact(tables)
+        self.compact(tables, reload=True)
 
-    def compact(self, tables: dict[str, dict[int, bytes]]) -> None:
-        """Write ``tables`` (the current state) as the next generation and retire the current one."""
+    def compact(self, tables: dict[str, dict[int, bytes]], *, reload: bool = False) -> None:
+        """Write ``tables`` (the current state) as the next generation and retire the current one. ``reload``
+        tells readers of the old journal that the new snapshot holds more than it, so they read it whole."""
         old = self.generation
         new = old + 1
         self._write_snapshot(new, self.next_ids, tables)
         self._create_journal(new)
-        self._append_line(self.journal_path(old), orjson.dumps({"seal": new}))
+        self._append_line(self.journal_path(old), orjson.dumps({"seal": new, "reload": True} if reload else
+                                                               {"seal": new}))
         self._follow_seal(new)
         self.journal_path(old).unlink(missing_ok=True)
         self.snapshot_path(old).unlink(missing_ok=True)

@@ -104,7 +104,7 @@ class JournalStorage(Storage):
         self._signature = index_version + ":" + ",".join(sorted(self._indexes))
         self._tables = self._files.open()
         self._load_indexes()
-        self._files.catch_up(self._apply)
+        self._files.catch_up(self._apply, self._reload)
 
     @property
     def directory(self) -> Path:
@@ -132,6 +132,12 @@ class JournalStorage(Storage):
         else:
             # orjson's output keeps a 4 KB buffer whatever the document's size; the copy keeps only the bytes.
             docs[doc_id] = raw if exact else memoryview(raw).tobytes()
+        self.revision += 1
+
+    def _reload(self) -> None:
+        """Read the newest snapshot whole: another process committed a transaction as a snapshot."""
+        self._tables = self._files.open()
+        self._load_indexes()
         self.revision += 1
 
     def _load_indexes(self) -> None:
@@ -165,7 +171,7 @@ class JournalStorage(Storage):
 
     def _refresh(self) -> None:
         if self._pending is None and not self._reading:
-            self._files.catch_up(self._apply)
+            self._files.catch_up(self._apply, self._reload)
 
     # ----- reading
 
@@ -176,7 +182,7 @@ class JournalStorage(Storage):
     def refresh(self) -> bool:
         """Pick up changes other processes committed; True if there were any."""
         with self._mutex:
-            return self._pending is None and not self._reading and self._files.catch_up(self._apply)
+            return self._pending is None and not self._reading and self._files.catch_up(self._apply, self._reload)
 
     def read(self) -> dict[str, Mapping[str, dict]]:
         with self._mutex:
@@ -251,7 +257,7 @@ class JournalStorage(Storage):
                 yield
                 return
             with self._files.locked():
-                self._files.catch_up(self._apply)
+                self._files.catch_up(self._apply, self._reload)
                 self._pending, self._undo, self._next_in_transaction = {}, [], {}
                 self._pending_bytes = 0
                 try:
@@ -325,7 +331,7 @@ class JournalStorage(Storage):
     def compact(self) -> None:
         """Fold the journal into a new snapshot now (it also happens by itself as the journal grows)."""
         with self._mutex, self._files.locked():
-            self._files.catch_up(self._apply)
+            self._files.catch_up(self._apply, self._reload)
             self._compact_locked()
 
     def _compact_locked(self) -> None:
