@@ -21,6 +21,7 @@ from core.policy import Actor
 from core.transfer.columns import COLUMNS
 from core.transfer.files import ImportOptions, export_file, import_file
 from core.transfer.plan import MATCH_KINDS
+from core.transfer.salesforce import SalesforceClient, SalesforceSettings, sync_salesforce
 from core.transfer.vcard import VERSIONS as VCARD_VERSIONS
 
 FOUND, NOTHING, BAD_INPUT = 0, 1, 2
@@ -78,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     importing.add_argument("--rejects", type=Path, help="where rejected rows go (default FILE.rejects.EXT)")
     importing.add_argument("--columns", action="store_true", help="list the CSV columns import reads, and stop")
 
+    sync = commands.add_parser("sync", help="pull records from a CRM")
+    sync.add_argument("system", choices=["salesforce"])
+    sync.add_argument("--full", action="store_true", help="ask for every record, not only those changed since the "
+                                                          "last sync")
+    sync.add_argument("--division", default=None, help="where new records go (default: [salesforce] division, "
+                                                       "else Home)")
+    sync.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")
+
     exporting = commands.add_parser("export", help="export to CSV, vCard or JSON Lines (a full backup)")
     exporting.add_argument("file", type=Path)
     exporting.add_argument("--format", choices=["csv", "vcard", "jsonl"], help="default: by the file's extension")
@@ -133,6 +142,8 @@ def _run(directory: Directory, actor: Actor, args: argparse.Namespace) -> int:
         return FOUND
     if args.command == "import":
         return _import(directory, actor, args)
+    if args.command == "sync":
+        return _sync(directory, actor, args)
     if args.command == "export":
         with ProgressBar("Exporting", "records") as bar:
             count = export_file(directory, actor, args.file, format=args.format, vcard_version=args.vcard_version,
@@ -168,6 +179,21 @@ def _import(directory: Directory, actor: Actor, args: argparse.Namespace) -> int
         print("contacts: --strict: rows were rejected, so nothing was imported", file=sys.stderr)
         return BAD_INPUT
     return NOTHING if report.errors else FOUND
+
+
+def _sync(directory: Directory, actor: Actor, args: argparse.Namespace) -> int:
+    settings = SalesforceSettings.load(directory)
+    client = SalesforceClient(settings)
+    with ProgressBar("Syncing", "records") as bar:
+        result = sync_salesforce(directory, actor, client, full=args.full, dry_run=args.dry_run,
+                                 division=args.division or settings.division, progress=bar.update)
+    for outcome in result.report.outcomes:
+        if args.dry_run or outcome.action == "error" or outcome.warnings:
+            print(outcome.report_line().replace("line ", "record ", 1))
+    since = f"changed since {result.since}" if result.since else "all records"
+    print(f"Salesforce ({since}): {result.accounts} accounts, {result.contacts} contacts. "
+          + result.report.summary().split(": ", 1)[1] + ("" if result.report.written else "; nothing was written"))
+    return NOTHING if result.report.errors else FOUND
 
 
 class ProgressBar:

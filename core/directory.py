@@ -725,6 +725,24 @@ class Directory:
 
         return self._new_schema_version(actor, entity, toggle)
 
+    # ------------------------------------------------------------------ sync marks
+
+    def sync_mark(self, source: str) -> str | None:
+        """How far the last sync from ``source`` got (for example the newest LastModifiedDate it saw)."""
+        marks = [d for d in self.repo.get_many("sync", self.repo.ids("sync")).values() if d["source"] == source]
+        return marks[0]["mark"] if marks else None
+
+    def set_sync_mark(self, actor: Actor, source: str, mark: str) -> None:
+        self.policy.require(actor, Action.configure)
+        with self.repo.transaction():
+            docs = self.repo.get_many("sync", self.repo.ids("sync"))
+            existing = next((i for i, d in docs.items() if d["source"] == source), None)
+            doc = {"source": source, "mark": mark, "at": self._now().isoformat()}
+            if existing is None:
+                self.repo.insert("sync", doc)
+            else:
+                self.repo.replace("sync", existing, doc)
+
     # ------------------------------------------------------------------ audit
 
     def _audit(self, kind: str, record_id: int, action: str, actor: Actor, changes: dict, detail: str | None = None,

@@ -125,7 +125,10 @@ class Importer:
         self._organizations: dict[str, tuple[int, int, dict[str, Any]]] = {}
 
     def run(self, items: Iterable[Incoming | Outcome], *, dry_run: bool = False, strict: bool = False,
-            progress: Progress | None = None, total: int = 0) -> Report:
+            progress: Progress | None = None, total: int = 0,
+            before_commit: Callable[[], object] | None = None) -> Report:
+        """Import ``items`` (outcomes already decided pass through); ``before_commit`` runs inside the
+        transaction, after the last item, unless it is rolled back."""
         outcomes: list[Outcome] = []
         try:
             with self.directory.batch():
@@ -135,6 +138,8 @@ class Importer:
                         progress(len(outcomes), total)
                 if dry_run or (strict and any(o.action == "error" for o in outcomes)):
                     raise Rollback
+                if before_commit is not None:
+                    before_commit()
         except Rollback:
             return Report(outcomes, written=False)
         finally:
@@ -329,7 +334,7 @@ class Importer:
                 previous.model_dump(mode="json", exclude={"id", "version", "created_at", "modified_at"}), data,
                 directory.region)
             merged["division"], merged["id"] = previous.division, previous.id
-            if keep_organization and kind == "contact":
+            if keep_organization and kind == "contact" and "organization_id" not in data:
                 merged["organization_id"] = previous.organization_id  # type: ignore[union-attr]
             try:
                 record = directory.validate(kind, merged, previous=stored)
