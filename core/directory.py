@@ -655,12 +655,13 @@ class Directory:
 
     @reads
     def schema(self, entity: Entity) -> CustomFieldSchema:
-        """The current version of ``entity``'s custom fields (version 0, empty, before any was defined)."""
+        """The current version of ``entity``'s custom fields (version 0, empty, before any was defined).
+        Shared and cached: read it, don't change it (new versions come from ``add_custom_field`` and friends)."""
         _check_kind(entity)
         version_ids = frozenset(self.repo.find("schema.entity", entity))
         cached = self._schemas.get(entity)
         if cached and cached[0] == version_ids:  # versions are never rewritten, only added
-            return cached[1].model_copy(deep=True)
+            return cached[1]
         versions = self.repo.get_many("schemas", version_ids)
         if versions:
             schema_id, doc = max(versions.items(), key=lambda item: item[1]["version"])
@@ -668,7 +669,7 @@ class Directory:
         else:
             schema = CustomFieldSchema(entity=entity)
         self._schemas[entity] = (version_ids, schema)
-        return schema.model_copy(deep=True)
+        return schema
 
     @reads
     def schema_history(self, entity: Entity) -> list[CustomFieldSchema]:
@@ -752,9 +753,14 @@ class Directory:
     def _audit_subject(self, subject: str, action: str, actor: Actor, changes: dict, detail: str | None = None,
                        at: datetime | None = None) -> None:
         """Record a change; ``at`` is the time the change itself carries, so the two always agree."""
-        entry = AuditEntry(subject=subject, action=action, actor=actor.id, at=at or self._now(), changes=changes,
-                           detail=detail)
-        self.repo.insert("audit", dump(entry))
+        # The stored form of an AuditEntry, built directly: bulk imports write one per record.
+        entry: dict[str, Any] = {"subject": subject, "action": action, "actor": actor.id,
+                                 "at": (at or self._now()).isoformat().replace("+00:00", "Z")}
+        if changes:
+            entry["changes"] = changes
+        if detail is not None:
+            entry["detail"] = detail
+        self.repo.insert("audit", entry)
 
     @reads
     def history(self, actor: Actor, kind: str, record_id: int) -> list[AuditEntry]:

@@ -109,7 +109,12 @@ class Phone(Strict):
         context = info.context or {}
         if context.get("stored"):
             return self
-        parsed = parse_phone(self.raw, self.region or context.get("region", "US"))
+        default = context.get("region", "US")
+        parsed = parse_phone(self.raw, self.region or default)
+        if parsed.e164 is None and self.region and self.region != default:
+            # ``region`` is also what a number was found to be: "011 44 20 7946 0958" typed in the US is a GB
+            # number that only reads as one with the US's dialling rules.
+            parsed = parse_phone(self.raw, default)
         self.e164 = parsed.e164
         self.extension = parsed.extension
         self.region = parsed.region or self.region

@@ -12,6 +12,8 @@ _WORD = re.compile(r"[^\W_]+")
 @lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lower-case ``text`` and strip accents, so that "Zoë" and "ZOE" compare equal."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

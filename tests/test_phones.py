@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from core.phones import e164_candidates, looks_like_phone, parse_phone
+from core.phones import ParsedPhone, e164_candidates, looks_like_phone, parse_phone
 from tests.conftest import ADMIN, open_directory
 
 FORMATS = [
@@ -96,3 +99,43 @@ def test_what_looks_like_a_phone_number(text, expected):
 
 def test_the_parsed_form_is_always_a_candidate():
     assert list(e164_candidates("+44 (0)20 7946 0958", "US"))[-1] == "+442079460958"
+
+
+def _reference(text: str, region: str) -> ParsedPhone:
+    """parse_phone as phonenumbers alone computes it, without the fast path for plain numbers."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return ParsedPhone(None, None, None)
+    extension = number.extension or None
+    if not phonenumbers.is_valid_number(number):
+        return ParsedPhone(None, extension, None)
+    return ParsedPhone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), extension,
+                       phonenumbers.region_code_for_number(number))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    code=st.sampled_from(["", "+1", "+1 ", "+44", "+44 (0)", "+49", "+33", "+39", "+7", "+61", "+55", "+54 9",
+                          "+81", "+91", "+800", "+86", "+353", "+1-"]),
+    digits=st.one_of(st.text("0123456789", min_size=1, max_size=16), st.sampled_from([
+        "4155552671", "14155552671", "2079460958", "02079460958", "7911123456", "30123456", "030123456",
+        "612345678", "0612345678", "0612345678", "3123456789", "91123456789", "0800123456", "9011234567"])),
+    separator=st.sampled_from(["", " ", "-", ".", "/"]),
+    region=st.sampled_from(["US", "CA", "GB", "DE", "IT", "AR", "BR", "JP"]),
+)
+def test_the_fast_path_for_plain_numbers_agrees_with_phonenumbers(code, digits, separator, region):
+    text = code + separator.join([digits[:3], digits[3:6], digits[6:]]).strip(separator)
+    parse_phone.cache_clear()
+    assert parse_phone(text, region) == _reference(text, region)
+
+
+def test_a_number_dialled_from_abroad_survives_later_edits(tmp_path):
+    directory = open_directory(tmp_path / "data")
+    contact = directory.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee",
+                                                  "phones": [{"raw": "011 44 20 7946 0958"}]})
+    assert (contact.phones[0].e164, contact.phones[0].region) == ("+442079460958", "GB")
+    edited = directory.update(ADMIN, "contact", contact.id, {"title": "Buyer"})
+    assert edited.phones[0].e164 == "+442079460958"
+    assert directory.lookup(ADMIN, "+44 20 7946 0958").contacts[0].id == contact.id
+    directory.close()

@@ -122,7 +122,10 @@ class JournalStorage(Storage):
             old_doc = None if old is None else orjson.loads(old)
             new_doc = None if raw is None else orjson.loads(raw)
             for index in indexes:
-                old_keys = set(index.spec.keys(old_doc)) if old_doc is not None else set()
+                if old_doc is None:  # a new document, the common case in bulk work
+                    index.add(doc_id, set(index.spec.keys(new_doc)))
+                    continue
+                old_keys = set(index.spec.keys(old_doc))
                 new_keys = set(index.spec.keys(new_doc)) if new_doc is not None else set()
                 if old_keys != new_keys:
                     index.discard(doc_id, old_keys - new_keys)

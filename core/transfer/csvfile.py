@@ -237,10 +237,11 @@ def write_rejects(path: Path, csv_file: CsvFile, outcomes: Iterable[Outcome]) ->
 
 # ---------------------------------------------------------------- export
 
-def export_header(directory: Directory) -> list[str]:
-    header = [c.name for c in COLUMNS]
+def export_header(directory: Directory) -> dict[str, list[str]]:
+    """The columns export writes, by what they describe: a contact's, then its organization's, then the row's."""
+    header = {entity: [c.name for c in COLUMNS if c.entity == entity] for entity in ("contact", "organization", "row")}
     for entity, prefix in CUSTOM_PREFIX.items():
-        header += [prefix + f.key for f in directory.schema(entity).fields]
+        header[entity] += [prefix + f.key for f in directory.schema(entity).fields]
     return header
 
 
@@ -249,39 +250,39 @@ def export_csv(directory: Directory, actor: Actor, out: io.TextIOBase,
     """Every contact the actor may see, one row each with its organization's columns, then organizations with no
     contacts; the header is what import reads, so the file imports back to the same records."""
     header = export_header(directory)
+    reads = {entity: [_cell_reader(column_named(name)) for name in names]  # type: ignore[arg-type]
+             for entity, names in header.items() if entity != "row"}
+    region, repo = directory.region, directory.repo
     writer = csv.writer(out)
-    writer.writerow(header)
-    by_column = {c.name: c for c in COLUMNS}
-    organizations = {o.id: o for o in directory.records("organization", directory.browse(actor, "organization"))}
-    linked: set[int] = set()
-    contact_ids = directory.browse(actor, "contact")
-    total = len(contact_ids)
-    for start in range(0, total, 2000):
-        for contact in directory.records("contact", contact_ids[start:start + 2000]):
-            organization = organizations.get(contact.organization_id)  # type: ignore[union-attr]
-            if organization is not None:
-                linked.add(organization.id)  # type: ignore[arg-type]
-            writer.writerow(_row(header, by_column, contact, organization, directory.region))
-        if progress is not None:
-            progress(min(start + 2000, total), total)
-    for organization_id, organization in organizations.items():
-        if organization_id not in linked:
-            writer.writerow(_row(header, by_column, None, organization, directory.region))
+    writer.writerow([name for names in header.values() for name in names])
+    with repo.reading():
+        organizations = repo.get_many("organizations", directory.browse(actor, "organization"))
+        linked: set[int] = set()
+        contact_ids = directory.browse(actor, "contact")
+        total = len(contact_ids)
+        for start in range(0, total, 5000):
+            rows = []
+            for contact in repo.get_many("contacts", contact_ids[start:start + 5000]).values():
+                organization = organizations.get(contact.get("organization_id"))
+                if organization is not None:
+                    linked.add(contact["organization_id"])
+                rows.append(_row(reads, contact, organization, region))
+            writer.writerows(rows)
+            if progress is not None:
+                progress(min(start + 5000, total), total)
+        writer.writerows(_row(reads, None, doc, region) for i, doc in organizations.items() if i not in linked)
     return total + len(organizations) - len(linked)
 
 
-def _row(header: list[str], by_column: dict[str, Column], contact: Any, organization: Any, region: str) -> list[str]:
-    docs = {"contact": contact.model_dump(mode="json") if contact else None,
-            "organization": organization.model_dump(mode="json") if organization else None}
-    row_region = _row_region([d for d in docs.values() if d], region)
-    row = []
-    for name in header:
-        column = by_column.get(name) or column_named(name)
-        if column.entity == "row":  # type: ignore[union-attr]
-            row.append("" if row_region == region else row_region)
-            continue
-        doc = docs[column.entity]  # type: ignore[union-attr]
-        row.append("" if doc is None else _cell(doc, column, row_region))  # type: ignore[arg-type]
+Cell = Callable[[dict[str, Any], str], str]
+
+
+def _row(reads: dict[str, list[Cell]], contact: dict | None, organization: dict | None, default: str) -> list[str]:
+    region = _row_region([d for d in (contact, organization) if d], default)
+    row = [read(contact, region) for read in reads["contact"]] if contact else [""] * len(reads["contact"])
+    row += ([read(organization, region) for read in reads["organization"]] if organization
+            else [""] * len(reads["organization"]))
+    row.append("" if region == default else region)
     return row
 
 
@@ -290,42 +291,56 @@ def _row_region(docs: list[dict[str, Any]], default: str) -> str:
     the form they were typed in (others in the row are written internationally)."""
     for doc in docs:
         for phone in [*doc.get("phones", ()), *(doc[s] for s in ("phone", "fax") if doc.get(s))]:
-            if phone.get("region") and portable(phone["raw"], phone.get("e164"), None, default) != phone["raw"]:
-                return phone["region"]
+            if _number(phone, default) != phone["raw"]:
+                return phone.get("region") or default
     return default
 
 
 def _number(phone: dict[str, Any], region: str) -> str:
+    if phone.get("region") == region:  # typed in the row's own region (or internationally): reads back the same
+        return phone["raw"]
     return portable(phone["raw"], phone.get("e164"), phone.get("extension"), region)
 
 
-def _cell(doc: dict[str, Any], column: Column, region: str) -> str:
-    target = column.target
-    field, _, kind = target.partition(":")
+def _joined(items: Any) -> str:
+    return "; ".join(items)
+
+
+def _cell_reader(column: Column) -> Cell:
+    """How to read ``column``'s text from a stored document (fields at their defaults are absent)."""
+    field, _, kind = column.target.partition(":")
+    read: Cell
     if field == "phones":
-        return "; ".join(_number(p, region) for p in doc["phones"] if p["kind"] == kind)
-    if field == "emails":
-        return "; ".join(e["address"] for e in doc["emails"] if e["kind"] == kind)
-    if field == "socials":
-        return "; ".join(s["handle"] for s in doc["socials"] if s["network"] == kind)
-    if field == "sms":
-        return "; ".join(_number(p, region) for p in doc["phones"] if p["sms"])
-    if field == "custom":
-        value = doc["custom_fields"].get(kind)
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        return ", ".join(value) if isinstance(value, list) else "" if value is None else str(value)
-    if field == "key":
-        return ""
-    if field == "external_ids":
-        return "; ".join(f"{i['source']}={i['value']}" for i in doc["external_ids"])
-    if field in ("websites", "tags"):
-        return "; ".join(doc[field])
-    if field in ("phone", "fax"):
-        return _number(doc[field], region) if doc.get(field) else ""
-    if field.startswith("address."):
-        return (doc.get("address") or {}).get(field.removeprefix("address."), "") or ""
-    if field == "survey_opt_out":
-        return "yes" if doc[field] else "no"
-    value = doc.get(field)
+        read = lambda doc, region: _joined(_number(p, region) for p in doc.get("phones", ()) if p.get("kind", "work") == kind)  # noqa: E731
+    elif field == "emails":
+        read = lambda doc, region: _joined(e["address"] for e in doc.get("emails", ()) if e.get("kind", "work") == kind)  # noqa: E731
+    elif field == "socials":
+        read = lambda doc, region: _joined(s["handle"] for s in doc.get("socials", ()) if s["network"] == kind)  # noqa: E731
+    elif field == "sms":
+        read = lambda doc, region: _joined(_number(p, region) for p in doc.get("phones", ()) if p.get("sms"))  # noqa: E731
+    elif field == "custom":
+        read = lambda doc, region: _custom_text(doc.get("custom_fields", {}).get(kind))  # noqa: E731
+    elif field == "key":
+        read = lambda doc, region: ""  # noqa: E731
+    elif field == "external_ids":
+        read = lambda doc, region: _joined(f"{i['source']}={i['value']}" for i in doc.get("external_ids", ()))  # noqa: E731
+    elif field in ("websites", "tags"):
+        read = lambda doc, region: _joined(doc.get(field, ()))  # noqa: E731
+    elif field in ("phone", "fax"):
+        read = lambda doc, region: _number(doc[field], region) if doc.get(field) else ""  # noqa: E731
+    elif field.startswith("address."):
+        part = field.removeprefix("address.")
+        read = lambda doc, region: (doc.get("address") or {}).get(part, "")  # noqa: E731
+    elif field == "survey_opt_out":
+        read = lambda doc, region: "yes" if doc.get(field) else "no"  # noqa: E731
+    else:
+        read = lambda doc, region: str(doc.get(field, ""))  # noqa: E731
+    return read
+
+
+def _custom_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(value)
     return "" if value is None else str(value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from core.directory import TABLES, Directory, Party, dump
@@ -52,8 +53,9 @@ class Write:
     previous: Party | None
     notes: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def action(self) -> str:
+        """Read once the record is final (after its organization link is set)."""
         if self.previous is None:
             return "create"
         return "unchanged" if dump(self.record) == dump(self.previous) else "update"
