@@ -48,6 +48,9 @@ class ContactsApp(App[None]):
             yield SystemCommand("Duplicates", "Likely duplicate contacts, to merge (F6)", screen.action_duplicates)
             yield SystemCommand("Duplicates of this contact", "Contacts like the highlighted one, to merge",
                                 lambda: screen.action_duplicates(of_highlighted=True))
+            yield SystemCommand("Import", "Import a CSV, vCard or JSON Lines file, with a dry run first (F7)",
+                                screen.action_import)
+            yield SystemCommand("Export", "Export to CSV, vCard or JSON Lines (F8)", screen.action_export)
             yield SystemCommand("Switch contacts / organizations", "Ctrl+T", screen.action_switch_kind)
             yield SystemCommand("Search", "Focus the search box (/)", screen.action_focus_search)
             yield SystemCommand("Help", "Keys and what they do (F1)", screen.action_help)

@@ -81,12 +81,25 @@ class Outcome:
 
 @dataclass
 class Report:
-    outcomes: list[Outcome]
-    written: bool
+    """What an import did: how many rows went which way, and the outcomes worth reading. A dry run keeps every
+    row's outcome (to show what each would do); a real import keeps the rows with errors or warnings only, so a
+    million-row import does not hold a million outcomes."""
+
+    def __init__(self) -> None:
+        self.outcomes: list[Outcome] = []
+        self.counts: Counter[str] = Counter()
+        self.warnings = 0
+        self.written = False
+
+    def add(self, outcome: Outcome, keep_all: bool) -> None:
+        self.counts[outcome.action] += 1
+        self.warnings += len(outcome.warnings)
+        if keep_all or outcome.action == "error" or outcome.warnings:
+            self.outcomes.append(outcome)
 
     @property
-    def counts(self) -> Counter[str]:
-        return Counter(o.action for o in self.outcomes)
+    def rows(self) -> int:
+        return sum(self.counts.values())
 
     @property
     def errors(self) -> list[Outcome]:
@@ -98,8 +111,8 @@ class Report:
                                                             ("unchanged", "unchanged"), ("error", "rejected"))]
         if self.written:
             parts = [p.replace("to create", "created").replace("to update", "updated") for p in parts]
-        warnings = sum(len(o.warnings) for o in self.outcomes)
-        return f"{len(self.outcomes)} rows: " + ", ".join(parts) + (f"; {warnings} warnings" if warnings else "")
+        warnings = f"; {self.warnings} warnings" if self.warnings else ""
+        return f"{self.rows} rows: " + ", ".join(parts) + warnings
 
 
 class Rollback(Exception):
@@ -131,23 +144,24 @@ class Importer:
             before_commit: Callable[[], object] | None = None) -> Report:
         """Import ``items`` (outcomes already decided pass through); ``before_commit`` runs inside the
         transaction, after the last item, unless it is rolled back."""
-        outcomes: list[Outcome] = []
+        report = Report()
         try:
             with self.directory.batch():
                 for item in items:
-                    outcomes.append(item if isinstance(item, Outcome) else self._import(item))
-                    if progress is not None and len(outcomes) % 500 == 0:
-                        progress(len(outcomes), total)
-                if dry_run or (strict and any(o.action == "error" for o in outcomes)):
+                    report.add(item if isinstance(item, Outcome) else self._import(item), keep_all=dry_run)
+                    if progress is not None and report.rows % 500 == 0:
+                        progress(report.rows, total)
+                if dry_run or (strict and report.counts["error"]):
                     raise Rollback
                 if before_commit is not None:
                     before_commit()
+            report.written = True
         except Rollback:
-            return Report(outcomes, written=False)
+            pass
         finally:
             if progress is not None:
-                progress(len(outcomes), total or len(outcomes))
-        return Report(outcomes, written=True)
+                progress(report.rows, total or report.rows)
+        return report
 
     def _import(self, item: Incoming) -> Outcome:
         if item.problems:

@@ -27,3 +27,22 @@ def after(*keys: str):
 ])
 def test_screen(snap_compare, directory, keys):
     assert snap_compare(make_app(directory), terminal_size=SIZE, run_before=after(*keys))
+
+
+def test_import_screen_after_a_dry_run(snap_compare, directory, tmp_path):
+    source = tmp_path / "people.csv"
+    source.write_text("Contact First Name,Contact Last Name,Contact Cell Phone\nAda,Lovelace,+1 415 555 2671\n"
+                      "Grace,,12ab\n", encoding="utf-8")
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await press(pilot, "f7")
+        pilot.app.screen.query_one("#path").value = "people.csv"  # a short path: the same on every machine
+        await pilot.pause()
+        pilot.app.screen.query_one("#path").value = str(source)
+        await pilot.click("#check")
+        await settle(pilot)
+        pilot.app.screen.query_one("#path").value = "people.csv"
+        await pilot.pause()
+
+    assert snap_compare(make_app(directory), terminal_size=SIZE, run_before=run_before)

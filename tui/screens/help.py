@@ -28,6 +28,8 @@ data directory show up here within a second.
 | `F4` | relationships of the highlighted organization |
 | `F5` | custom fields: add, disable, enable |
 | `F6` | likely duplicates: pick a group, choose what survives field by field, preview, merge |
+| `F7` | import a CSV, vCard or JSON Lines file: check it first (each row's outcome), then import |
+| `F8` | export to CSV, vCard, or JSON Lines (a full backup) |
 | `F2` | light or dark theme |
 | `Ctrl+P` | every command, by name |
 | `F1` | this help |

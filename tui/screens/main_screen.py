@@ -19,6 +19,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.managers import NotesManager, RelationshipsManager, SchemaManager
 from tui.screens.merge import DuplicatesScreen
 from tui.screens.record_form import RecordForm
+from tui.screens.transfer import ExportScreen, ImportScreen
 from tui.widgets.detail import DetailPane
 from tui.widgets.record_list import RecordList
 
@@ -39,6 +40,8 @@ class MainScreen(Screen):
         Binding("f4", "relationships", "Relationships", id="main.relationships"),
         Binding("f5", "custom_fields", "Fields", id="main.custom_fields"),
         Binding("f6", "duplicates", "Duplicates", id="main.duplicates"),
+        Binding("f7", "import", "Import", id="main.import"),
+        Binding("f8", "export", "Export", id="main.export"),
         Binding("f1", "help", "Help", id="main.help"),
     ]
 
@@ -244,6 +247,16 @@ class MainScreen(Screen):
                 self.refresh_results()
 
         self.app.push_screen(DuplicatesScreen(contact_id), done)
+
+    def action_import(self) -> None:
+        self.app.push_screen(ImportScreen(), self._after_transfer)
+
+    def action_export(self) -> None:
+        self.app.push_screen(ExportScreen(), self._after_transfer)
+
+    def _after_transfer(self, changed: bool | None) -> None:
+        if changed:
+            self.changed_elsewhere()
 
     def action_custom_fields(self) -> None:
         self.app.push_screen(SchemaManager(self.kind), self._after_manager)

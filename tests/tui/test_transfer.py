@@ -1,0 +1,88 @@
+"""Import and export from the terminal UI: a dry run first, then the import, the list updated, the file on disk."""
+
+from __future__ import annotations
+
+import csv
+
+from textual.widgets import Input, ProgressBar, RichLog, Static
+
+from tests.tui.conftest import ADMIN, SIZE, make_app, press, settle
+from tui.screens.transfer import ExportScreen, ImportScreen
+
+ROWS = ("Contact ID,Contact First Name,Contact Last Name,Contact Cell Phone,Account Name\n"
+        "X1,Imported,Person,+1 415 555 2671,Imported Org\n"
+        "X2,Broken,,+1 415 555 0100,\n")
+
+
+def summary(app) -> str:
+    return str(app.screen.query_one("#summary", Static).render())
+
+
+def report_lines(app) -> list[str]:
+    return [strip.text.rstrip() for strip in app.screen.query_one("#report", RichLog).lines]
+
+
+async def type_path(pilot, path) -> None:
+    pilot.app.screen.query_one("#path", Input).value = str(path)
+    await pilot.pause()
+
+
+async def test_check_then_import_a_csv(directory, tmp_path):
+    source = tmp_path / "people.csv"
+    source.write_text(ROWS, encoding="utf-8")
+    before = directory.repo.count("contacts")
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "f7")
+        assert isinstance(pilot.app.screen, ImportScreen)
+        await type_path(pilot, source)
+        await pilot.click("#check")
+        await settle(pilot)
+        assert summary(pilot.app).startswith("2 rows: 1 to create, 0 to update, 0 unchanged, 1 rejected")
+        assert "nothing was written" in summary(pilot.app)
+        assert report_lines(pilot.app)[:3] == ["line 3: error contact Broken", "    Contact Last Name: is required",
+                                               "line 2: create contact Imported Person (contact 61)"]
+        assert directory.repo.count("contacts") == before
+        await pilot.click("#import")
+        await settle(pilot)
+        assert pilot.app.screen.query_one("#progress", ProgressBar).percentage == 1
+        assert summary(pilot.app).startswith("2 rows: 1 created")
+        assert "Rejected rows are in" in summary(pilot.app) and (tmp_path / "people.rejects.csv").exists()
+        await press(pilot, "escape")
+        assert not isinstance(pilot.app.screen, ImportScreen)
+        assert str(pilot.app.screen.query_one("#count", Static).render()) == f"{before + 1} contacts"
+    assert directory.lookup(ADMIN, "(415) 555-2671").contacts[0].full_name == "Imported Person"
+
+
+async def test_a_file_that_cannot_be_read_is_explained(directory, tmp_path):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await press(pilot, "f7")
+        await type_path(pilot, tmp_path / "missing.csv")
+        await pilot.click("#import")
+        await settle(pilot)
+        assert "cannot be read: No such file or directory" in summary(pilot.app)
+
+
+async def test_export_writes_the_file(directory, tmp_path):
+    target = tmp_path / "out" / "all.csv"
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await press(pilot, "f8")
+        assert isinstance(pilot.app.screen, ExportScreen)
+        await type_path(pilot, target)
+        await pilot.click("#export")
+        await settle(pilot)
+        assert summary(pilot.app) == f"Exported 60 records to {target}."
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    names = sorted(f"{r['Contact First Name']} {r['Contact Last Name']}" for r in rows)
+    assert names == sorted(c.first_name + " " + c.last_name
+                           for c in directory.records("contact", directory.repo.ids("contacts")))
+
+
+async def test_export_to_an_unknown_format_is_refused(directory, tmp_path):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await press(pilot, "f8")
+        await type_path(pilot, tmp_path / "all.xlsx")
+        await pilot.click("#export")
+        await settle(pilot)
+        assert "names no format (.csv, .vcf, .jsonl)" in summary(pilot.app)
+        assert not (tmp_path / "all.xlsx").exists()

@@ -1,0 +1,214 @@
+"""Import and export screens: pick a file, check it (a dry run with each row's outcome), import or export with a
+progress bar, and read the summary. The work runs in a thread through the same core functions as the
+``contacts import`` and ``contacts export`` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Select, Static, Switch
+
+from core.errors import ContactsError
+from core.models import DEFAULT_DIVISION
+from core.transfer.files import ImportOptions, ImportResult, export_file, format_of, import_file
+from core.transfer.plan import Report
+
+MAX_REPORT_LINES = 2000
+
+
+class TransferScreen(ModalScreen[bool]):
+    """What import and export share: a file path, a progress bar, a report, and running in a thread.
+    Dismisses with True if the directory changed."""
+
+    BINDINGS = [Binding("escape", "close", "Close", id="transfer.close")]
+    HEADING = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog transfer"):
+            yield Static(Text(self.HEADING, "bold"), classes="title")
+            yield Label("File")
+            yield Input(placeholder=self.PLACEHOLDER, id="path")
+            yield from self.options()
+            with Horizontal(classes="buttons"):
+                yield from self.buttons()
+                yield Button("Close", id="close")
+            yield ProgressBar(id="progress", show_eta=False)
+            yield Static("", id="summary")
+            yield RichLog(id="report", wrap=True, markup=False, max_lines=MAX_REPORT_LINES + 1)
+
+    PLACEHOLDER = ""
+
+    def options(self) -> ComposeResult:
+        yield from ()
+
+    def buttons(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.query_one("#progress", ProgressBar).display = False
+        self.query_one("#path", Input).focus()
+
+    def action_close(self) -> None:
+        if not any(not w.is_finished for w in self.workers):
+            self.dismiss(self.changed)
+
+    @on(Button.Pressed, "#close")
+    def close_pressed(self) -> None:
+        self.action_close()
+
+    def path(self) -> Path | None:
+        text = self.query_one("#path", Input).value.strip()
+        if not text:
+            self.show_summary(Text("Name a file first.", "bold red"))
+            return None
+        return Path(text).expanduser()
+
+    def busy(self, running: bool) -> None:
+        for button in self.query(Button):
+            button.disabled = running and button.id != "close"
+        bar = self.query_one("#progress", ProgressBar)
+        bar.display = running or bar.display
+        if running:
+            bar.update(total=None, progress=0)
+            self.query_one("#report", RichLog).clear()
+            self.show_summary(Text("Working…"))
+
+    def progress(self, done: int, total: int) -> None:
+        """Called from the worker thread by the core function doing the work."""
+        self.app.call_from_thread(self.query_one("#progress", ProgressBar).update, total=max(total, done, 1),
+                                  progress=done)
+
+    def show_summary(self, text: Text) -> None:
+        self.query_one("#summary", Static).update(text)
+
+    def failed(self, error: ContactsError) -> None:
+        self.busy(False)
+        self.show_summary(Text(str(error), "bold red"))
+
+
+class ImportScreen(TransferScreen):
+    HEADING = "Import contacts and organizations (CSV, vCard or JSON Lines)"
+    PLACEHOLDER = "path to a .csv, .vcf or .jsonl file"
+
+    def options(self) -> ComposeResult:
+        divisions = [(d.name, d.name) for d in self.app.directory.divisions()]
+        with Horizontal(classes="transfer-options"):
+            with Vertical():
+                yield Label("New records go to division")
+                yield Select(divisions, value=DEFAULT_DIVISION, allow_blank=False, id="division")
+            with Vertical():
+                yield Label("Column mapping file (optional)")
+                yield Input(placeholder="mapping.toml", id="mapping")
+            with Vertical(classes="switch-option"):
+                yield Label("Strict: all rows or none")
+                yield Switch(False, id="strict")
+
+    def buttons(self) -> ComposeResult:
+        yield Button("Check (dry run)", variant="primary", id="check")
+        yield Button("Import", variant="success", id="import")
+
+    @on(Button.Pressed, "#check")
+    def check(self) -> None:
+        self.start(dry_run=True)
+
+    @on(Button.Pressed, "#import")
+    def import_now(self) -> None:
+        self.start(dry_run=False)
+
+    def start(self, dry_run: bool) -> None:
+        path = self.path()
+        if path is None:
+            return
+        mapping = self.query_one("#mapping", Input).value.strip()
+        options = ImportOptions(division=str(self.query_one("#division", Select).value), dry_run=dry_run,
+                                strict=self.query_one("#strict", Switch).value,
+                                mapping=Path(mapping).expanduser() if mapping else None)
+        self.busy(True)
+        self.run_import(path, options)
+
+    @work(thread=True, exclusive=True, group="transfer")
+    def run_import(self, path: Path, options: ImportOptions) -> None:
+        try:
+            result = import_file(self.app.directory, self.app.actor, path, options, progress=self.progress)
+        except ContactsError as error:
+            self.app.call_from_thread(self.failed, error)
+            return
+        self.app.call_from_thread(self.finished, result)
+
+    def finished(self, result: ImportResult) -> None:
+        self.busy(False)
+        report = result.report
+        self.changed = self.changed or (report.written and bool(report.counts["create"] + report.counts["update"]))
+        summary = Text(report.summary() + ("" if report.written else "; nothing was written"),
+                       "bold red" if report.errors else "bold green")
+        if result.rejects:
+            summary.append(f"\nRejected rows are in {result.rejects}: fix them there and import that file.")
+        if result.ignored_columns:
+            summary.append("\nIgnored columns: " + ", ".join(result.ignored_columns), "dim")
+        self.show_summary(summary)
+        self.write_report(report, every_row=not report.written)
+
+    def write_report(self, report: Report, every_row: bool) -> None:
+        log = self.query_one("#report", RichLog)
+        shown = 0
+        # Errors first: they are what someone has to act on.
+        for outcome in sorted(report.outcomes, key=lambda o: o.action != "error"):
+            if not (every_row or outcome.action == "error" or outcome.warnings):
+                continue
+            if shown == MAX_REPORT_LINES:
+                log.write(Text(f"… and more: the command `contacts import --dry-run` prints every row", "dim"))
+                break
+            style = "red" if outcome.action == "error" else "yellow" if outcome.warnings else ""
+            log.write(Text(outcome.report_line(), style))
+            shown += 1
+
+
+class ExportScreen(TransferScreen):
+    HEADING = "Export the directory"
+    PLACEHOLDER = "path of the file to write: .csv, .vcf, or .jsonl (a full backup)"
+
+    def options(self) -> ComposeResult:
+        with Horizontal(classes="transfer-options"):
+            with Vertical():
+                yield Label("vCard version")
+                yield Select([("3.0", "3.0"), ("4.0", "4.0")], value="3.0", allow_blank=False, id="vcard-version")
+
+    def buttons(self) -> ComposeResult:
+        yield Button("Export", variant="primary", id="export")
+
+    @on(Button.Pressed, "#export")
+    def export_now(self) -> None:
+        path = self.path()
+        if path is None:
+            return
+        try:
+            format_of(path)
+        except ContactsError as error:
+            self.failed(error)
+            return
+        self.busy(True)
+        self.run_export(path, str(self.query_one("#vcard-version", Select).value))
+
+    @work(thread=True, exclusive=True, group="transfer")
+    def run_export(self, path: Path, vcard_version: str) -> None:
+        try:
+            count = export_file(self.app.directory, self.app.actor, path, vcard_version=vcard_version,
+                                progress=self.progress)
+        except ContactsError as error:
+            self.app.call_from_thread(self.failed, error)
+            return
+        self.app.call_from_thread(self.exported, path, count)
+
+    def exported(self, path: Path, count: int) -> None:
+        self.busy(False)
+        self.show_summary(Text(f"Exported {count:,} records to {path}.", "bold green"))
