@@ -27,6 +27,14 @@ async def type_path(pilot, path) -> None:
     await pilot.pause()
 
 
+async def run_on(pilot, key: str, path, button: str) -> None:
+    """Open the import (F7) or export (F8) screen, name the file, press the button, wait for the work."""
+    await press(pilot, key)
+    await type_path(pilot, path)
+    await pilot.click(button)
+    await settle(pilot)
+
+
 async def test_check_then_import_a_csv(directory, tmp_path):
     source = tmp_path / "people.csv"
     source.write_text(ROWS, encoding="utf-8")
@@ -56,21 +64,15 @@ async def test_check_then_import_a_csv(directory, tmp_path):
 
 async def test_a_file_that_cannot_be_read_is_explained(directory, tmp_path):
     async with make_app(directory).run_test(size=SIZE) as pilot:
-        await press(pilot, "f7")
-        await type_path(pilot, tmp_path / "missing.csv")
-        await pilot.click("#import")
-        await settle(pilot)
+        await run_on(pilot, "f7", tmp_path / "missing.csv", "#import")
         assert "cannot be read: No such file or directory" in summary(pilot.app)
 
 
 async def test_export_writes_the_file(directory, tmp_path):
     target = tmp_path / "out" / "all.csv"
     async with make_app(directory).run_test(size=SIZE) as pilot:
-        await press(pilot, "f8")
+        await run_on(pilot, "f8", target, "#export")
         assert isinstance(pilot.app.screen, ExportScreen)
-        await type_path(pilot, target)
-        await pilot.click("#export")
-        await settle(pilot)
         assert summary(pilot.app) == f"Exported 60 records to {target}."
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
     names = sorted(f"{r['Contact First Name']} {r['Contact Last Name']}" for r in rows)
@@ -80,9 +82,6 @@ async def test_export_writes_the_file(directory, tmp_path):
 
 async def test_export_to_an_unknown_format_is_refused(directory, tmp_path):
     async with make_app(directory).run_test(size=SIZE) as pilot:
-        await press(pilot, "f8")
-        await type_path(pilot, tmp_path / "all.xlsx")
-        await pilot.click("#export")
-        await settle(pilot)
+        await run_on(pilot, "f8", tmp_path / "all.xlsx", "#export")
         assert "names no format (.csv, .vcf, .jsonl)" in summary(pilot.app)
         assert not (tmp_path / "all.xlsx").exists()

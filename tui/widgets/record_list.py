@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from core.directory import Directory, Row
 
@@ -63,7 +64,13 @@ class RecordList(ScrollView, can_focus=True):
         """Show ``ids``; the cursor stays on record ``keep`` if it is among them, else goes to the top."""
         self.kind, self.ids = kind, ids
         self._rows.clear()
-        self.virtual_size = Size(self.size.width, len(ids))
+        size = Size(self.size.width, len(ids))
+        if size != self.virtual_size:
+            # Setting virtual_size lays out the whole screen again (the detail pane's long text included), on every
+            # key typed in the search box. A new length needs only this list's scrollbar updated, and with the
+            # scrollbar always there (overflow-y: scroll) nothing else moves.
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
         position = ids.index(keep) if keep is not None and keep in ids else 0
         self.scroll_to(y=max(0, position - self.size.height // 2), animate=False, immediate=True)
         self.cursor = position
