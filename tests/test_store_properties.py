@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from core.indexes import INDEXES
+from core.store import storage as storage_module
 from core.store.storage import JournalStorage
 
 CONTACT_INDEXES = [spec for spec in INDEXES if spec.table == "contacts"]
@@ -74,6 +75,21 @@ class StoreMachine(RuleBasedStateMachine):
             other.put("contacts", doc_id, doc)
         other.close()
         self.expected[doc_id] = doc
+
+    @rule(writes=st.lists(st.tuples(ids, contacts), min_size=1, max_size=4))
+    def big_transaction_from_another_process(self, writes):
+        """A transaction over the journal-line limit commits as a new snapshot: this handle must reload it."""
+        other = JournalStorage(self.path, INDEXES)
+        limit = storage_module.MAX_JOURNAL_BYTES
+        storage_module.MAX_JOURNAL_BYTES = 0
+        try:
+            with other.transaction():
+                for doc_id, doc in writes:
+                    other.put("contacts", doc_id, doc)
+        finally:
+            storage_module.MAX_JOURNAL_BYTES = limit
+            other.close()
+        self.expected.update(dict(writes))
 
     @rule()
     def compact(self):

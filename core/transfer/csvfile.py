@@ -15,7 +15,6 @@ from core.phones import is_region, portable
 from core.policy import Actor
 from core.transfer.columns import (
     COLUMNS,
-    COUNTRY_CODE,
     CUSTOM_PREFIX,
     ERRORS_COLUMN,
     Column,

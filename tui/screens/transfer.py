@@ -166,7 +166,7 @@ class ImportScreen(TransferScreen):
             if not (every_row or outcome.action == "error" or outcome.warnings):
                 continue
             if shown == MAX_REPORT_LINES:
-                log.write(Text(f"… and more: the command `contacts import --dry-run` prints every row", "dim"))
+                log.write(Text("… and more: the command `contacts import --dry-run` prints every row", "dim"))
                 break
             style = "red" if outcome.action == "error" else "yellow" if outcome.warnings else ""
             log.write(Text(outcome.report_line(), style))
