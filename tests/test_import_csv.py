@@ -92,6 +92,17 @@ def test_rows_repeated_in_a_file_are_reported_not_imported_twice(directory, tmp_
     assert directory.repo.count("contacts") == 1
 
 
+def test_rows_sharing_a_key_the_match_order_leaves_out_are_reported_too(directory, tmp_path):
+    path = write(tmp_path, HEADER + "\n"
+                 "C1,Ada,Lovelace,,,ada@example.com,,,\n"
+                 "C9,Ada,Again,,,ada@example.com,,,\n")
+    result = import_file(directory, ADMIN, path, ImportOptions(match=("phone",)))
+    [error] = result.report.errors
+    assert str(error.problems[0]) == ("row: repeats line 2: both rows are the same contact (same email) "
+                                      "(got 'ada@example.com')")
+    assert directory.repo.count("contacts") == 1
+
+
 def test_dry_run_reports_each_row_and_writes_nothing(directory, tmp_path, data_dir):
     directory.add_custom_field(ADMIN, "contact", {"key": "tier", "label": "Tier", "type": "enum",
                                                   "options": [{"value": "Gold"}, {"value": "Silver"}]})

@@ -19,8 +19,7 @@ from core.policy import Action, Actor
 from core.text import fold
 
 MATCH_KINDS = ("external_id", "email", "phone")
-IDENTITY_NAMES = {"ext": "external id", "email": "email", "phone": "phone number",
-                  "custom": "identifier"}
+IDENTITY_NAMES = {"ext": "external id", "email": "email", "phone": "phone number"}
 # How list fields are merged into a match: items of the kinds the file gives replace those of the same kind.
 KIND_FIELDS = {"phones": "kind", "emails": "kind", "socials": "network"}
 Progress = Callable[[int, int], None]
@@ -136,7 +135,8 @@ class Importer:
         directory.policy.require(actor, Action.edit, division)
         self.directory, self.actor, self.division = directory, actor, division
         self.match, self.detail = order, detail
-        self._contact_keys: dict[str, int] = {}
+        self._lines: dict[int, int] = {}  # contact id → the line of this file that wrote it
+        self._unmatched_keys: dict[str, int] = {}  # keys of kinds left out of the match order → line
         self._organizations: dict[str, tuple[int, int, dict[str, Any]]] = {}
 
     def run(self, items: Iterable[Incoming | Outcome], *, dry_run: bool = False, strict: bool = False,
@@ -196,8 +196,9 @@ class Importer:
         if contact is not None:
             self._put(contact)
             warnings += self._phone_warnings(item)
-            for key in self._identity(contact):
-                self._contact_keys.setdefault(key, item.line)
+            self._lines.setdefault(contact.record.id, item.line)  # type: ignore[arg-type]
+            for key in self._unmatched_keys_of(contact.record):
+                self._unmatched_keys.setdefault(key, item.line)
         if item.written is not None:
             item.written(main.record.id)  # type: ignore[arg-type]
         return Outcome(item.line, action, self._describe(item, main), [], warnings)
@@ -263,18 +264,18 @@ class Importer:
         data = dict(item.contact or {})
         match = self._match_contact(data)
         matched = match[0] if match else None
-        if match and f"id:{matched}" in self._contact_keys:
-            raise ValidationFailed.one("row", match[1], f"repeats line {self._contact_keys[f'id:{matched}']}: both "
+        if matched in self._lines:  # an earlier line wrote it, and the store matched this one to it
+            raise ValidationFailed.one("row", match[1], f"repeats line {self._lines[matched]}: both "  # type: ignore
                                                         f"rows are contact {matched}")
         if organization is not None:
             data["organization_id"] = organization if isinstance(organization, int) else organization.record.id
         write = self._write_for("contact", data, matched, "contact", keep_organization=organization is None)
         write.notes = [n for n in item.notes if matched is None or n not in self._existing_notes(matched)]
         if matched is None:
-            repeated = next((k for k in self._identity(write) if k in self._contact_keys), None)
+            repeated = next((k for k in self._unmatched_keys_of(write.record) if k in self._unmatched_keys), None)
             if repeated is not None:
                 what, _, value = repeated.partition(":")
-                raise ValidationFailed.one("row", value, f"repeats line {self._contact_keys[repeated]}: both rows "
+                raise ValidationFailed.one("row", value, f"repeats line {self._unmatched_keys[repeated]}: both rows "
                                                          f"are the same contact (same {IDENTITY_NAMES[what]})")
         return write
 
@@ -303,16 +304,17 @@ class Importer:
         repo = self.directory.repo
         return {d["text"] for d in repo.get_many("notes", repo.find("note.subject", f"contact:{contact_id}")).values()}
 
-    def _identity(self, write: Write) -> list[str]:
-        record = write.record
+    def _unmatched_keys_of(self, record: Party) -> list[str]:
+        """Keys of the kinds the match order leaves out. Two rows sharing a key of a kind it includes need no
+        bookkeeping: the earlier row's record is in the store by then, so the later row matches it."""
         assert isinstance(record, Contact)
-        keys = [f"id:{record.id}"] if record.id is not None else []
-        keys += [f"ext:{fold(i.source)}={i.value}" for i in record.external_ids]
-        keys += [f"email:{e.address.casefold()}" for e in record.emails]
-        keys += [f"phone:{p.e164}" for p in record.phones if p.e164]
-        schema = self.directory.schema("contact")
-        keys += [f"custom:{k}={fold(str(v))}" for k, v in record.custom_fields.items()
-                 if (spec := schema.field(k)) is not None and spec.type == "identifier"]
+        keys = []
+        if "external_id" not in self.match:
+            keys += [f"ext:{fold(i.source)}={i.value}" for i in record.external_ids]
+        if "email" not in self.match:
+            keys += [f"email:{e.address.casefold()}" for e in record.emails]
+        if "phone" not in self.match:
+            keys += [f"phone:{p.e164}" for p in record.phones if p.e164]
         return keys
 
     def _phone_warnings(self, item: Incoming) -> list[str]:
