@@ -249,13 +249,14 @@ def export_csv(directory: Directory, actor: Actor, out: io.TextIOBase,
     """Every contact the actor may see, one row each with its organization's columns, then organizations with no
     contacts; the header is what import reads, so the file imports back to the same records."""
     header = export_header(directory)
-    reads = {entity: [_cell_reader(column_named(name)) for name in names]  # type: ignore[arg-type]
-             for entity, names in header.items() if entity != "row"}
+    targets = {entity: [column_named(name).target for name in names]  # type: ignore[union-attr]
+               for entity, names in header.items() if entity != "row"}
     region, repo = directory.region, directory.repo
     writer = csv.writer(out)
     writer.writerow([name for names in header.values() for name in names])
     with repo.reading():
         organizations = repo.get_many("organizations", directory.browse(actor, "organization"))
+        organization_cells: dict[tuple[int, str], dict[str, str]] = {}  # an organization is on many rows
         linked: set[int] = set()
         contact_ids = directory.browse(actor, "contact")
         total = len(contact_ids)
@@ -265,22 +266,27 @@ def export_csv(directory: Directory, actor: Actor, out: io.TextIOBase,
                 organization = organizations.get(contact.get("organization_id"))
                 if organization is not None:
                     linked.add(contact["organization_id"])
-                rows.append(_row(reads, contact, organization, region))
+                rows.append(_row(targets, contact, organization, region, organization_cells))
             writer.writerows(rows)
             if progress is not None:
                 progress(min(start + 5000, total), total)
-        writer.writerows(_row(reads, None, doc, region) for i, doc in organizations.items() if i not in linked)
+        writer.writerows(_row(targets, None, doc, region, {}) for i, doc in organizations.items() if i not in linked)
     return total + len(organizations) - len(linked)
 
 
-Cell = Callable[[dict[str, Any], str], str]
-
-
-def _row(reads: dict[str, list[Cell]], contact: dict | None, organization: dict | None, default: str) -> list[str]:
+def _row(targets: dict[str, list[str]], contact: dict | None, organization: dict | None, default: str,
+         organization_cells: dict[tuple[int, str], dict[str, str]]) -> list[str]:
     region = _row_region([d for d in (contact, organization) if d], default)
-    row = [read(contact, region) for read in reads["contact"]] if contact else [""] * len(reads["contact"])
-    row += ([read(organization, region) for read in reads["organization"]] if organization
-            else [""] * len(reads["organization"]))
+    cells = _cells(contact, region, "contact") if contact else {}
+    row = [cells.get(t, "") for t in targets["contact"]]
+    if organization:
+        key = (id(organization), region)  # the documents read above stay put while the export runs
+        if key not in organization_cells:
+            organization_cells[key] = _cells(organization, region, "organization")
+        cells = organization_cells[key]
+        row += [cells.get(t, "") for t in targets["organization"]]
+    else:
+        row += [""] * len(targets["organization"])
     row.append("" if region == default else region)
     return row
 
@@ -301,40 +307,32 @@ def _number(phone: dict[str, Any], region: str) -> str:
     return portable(phone["raw"], phone.get("e164"), phone.get("extension"), region)
 
 
-def _joined(items: Any) -> str:
-    return "; ".join(items)
-
-
-def _cell_reader(column: Column) -> Cell:
-    """How to read ``column``'s text from a stored document (fields at their defaults are absent)."""
-    field, _, kind = column.target.partition(":")
-    read: Cell
-    if field == "phones":
-        read = lambda doc, region: _joined(_number(p, region) for p in doc.get("phones", ()) if p.get("kind", "work") == kind)  # noqa: E731
-    elif field == "emails":
-        read = lambda doc, region: _joined(e["address"] for e in doc.get("emails", ()) if e.get("kind", "work") == kind)  # noqa: E731
-    elif field == "socials":
-        read = lambda doc, region: _joined(s["handle"] for s in doc.get("socials", ()) if s["network"] == kind)  # noqa: E731
-    elif field == "sms":
-        read = lambda doc, region: _joined(_number(p, region) for p in doc.get("phones", ()) if p.get("sms"))  # noqa: E731
-    elif field == "custom":
-        read = lambda doc, region: _custom_text(doc.get("custom_fields", {}).get(kind))  # noqa: E731
-    elif field == "key":
-        read = lambda doc, region: ""  # noqa: E731
-    elif field == "external_ids":
-        read = lambda doc, region: _joined(f"{i['source']}={i['value']}" for i in doc.get("external_ids", ()))  # noqa: E731
-    elif field in ("websites", "tags"):
-        read = lambda doc, region: _joined(doc.get(field, ()))  # noqa: E731
-    elif field in ("phone", "fax"):
-        read = lambda doc, region: _number(doc[field], region) if doc.get(field) else ""  # noqa: E731
-    elif field.startswith("address."):
-        part = field.removeprefix("address.")
-        read = lambda doc, region: (doc.get("address") or {}).get(part, "")  # noqa: E731
-    elif field == "survey_opt_out":
-        read = lambda doc, region: "yes" if doc.get(field) else "no"  # noqa: E731
-    else:
-        read = lambda doc, region: str(doc.get(field, ""))  # noqa: E731
-    return read
+def _cells(doc: dict[str, Any], region: str, entity: str) -> dict[str, str]:
+    """A stored document's text, by column target, in one pass over its fields (defaults are absent from it)."""
+    cells: dict[str, list[str] | str] = {"survey_opt_out": "no"} if entity == "contact" else {}
+    for key, value in doc.items():
+        if key in ("phones", "emails", "socials"):
+            kind_field, text_field = {"phones": ("kind", "raw"), "emails": ("kind", "address"),
+                                      "socials": ("network", "handle")}[key]
+            for item in value:
+                text = _number(item, region) if key == "phones" else item[text_field]
+                cells.setdefault(f"{key}:{item.get(kind_field, 'work')}", []).append(text)  # type: ignore[union-attr]
+                if item.get("sms"):
+                    cells.setdefault("sms", []).append(text)  # type: ignore[union-attr]
+        elif key in ("address", "custom_fields"):
+            prefix = "address." if key == "address" else "custom:"
+            cells.update({prefix + k: _custom_text(v) for k, v in value.items()})
+        elif key == "external_ids":
+            cells[key] = [f"{i['source']}={i['value']}" for i in value]
+        elif key in ("websites", "tags"):
+            cells[key] = value
+        elif key in ("phone", "fax"):
+            cells[key] = _number(value, region)
+        elif key == "survey_opt_out":
+            cells[key] = "yes" if value else "no"
+        else:
+            cells[key] = str(value)
+    return {k: v if isinstance(v, str) else "; ".join(v) for k, v in cells.items()}
 
 
 def _custom_text(value: Any) -> str:
