@@ -84,7 +84,9 @@ def test_note_command_adds_a_note_as_the_slack_user(slack, fake_slack, directory
 
 def test_note_by_quoted_name_and_by_id(slack, fake_slack, directory):
     slack.command('note "Ann Lee" first', response="a")
+    fake_slack.reply("a")  # the bot acknowledges first and works after: its reply says the note is saved
     slack.command("note #1 second", response="b")
+    fake_slack.reply("b")
     assert [n.text for n in directory.notes(ADMIN, "contact", 1)][:2] == ["second", "first"]
 
 
@@ -100,6 +102,7 @@ def test_opt_out_and_back_in(slack, fake_slack, directory):
     assert "*Ann Lee* will get no automated surveys." in shown(fake_slack.reply("a")["blocks"])
     assert directory.get_contact(ADMIN, 1).survey_opt_out
     slack.command("optin #1", user="U0AGENT", response="b")
+    fake_slack.reply("b")
     assert not directory.get_contact(ADMIN, 1).survey_opt_out
 
 
@@ -116,6 +119,7 @@ def test_sms_on_and_off(slack, fake_slack, directory):
     assert "SMS to *+1 415 555 2671* (Ann Lee) is now *on*." in shown(fake_slack.reply("a")["blocks"])
     assert directory.get_contact(ADMIN, 1).phones[0].sms
     slack.command("sms (415) 555-2672 off", response="b")
+    fake_slack.reply("b")
     assert [p.sms for p in directory.get_contact(ADMIN, 1).phones] == [True, False]
     slack.command("sms 415 555 2671 maybe", response="c")
     assert "say `/contact sms &lt;phone&gt; on`" in shown(fake_slack.reply("c")["blocks"])
