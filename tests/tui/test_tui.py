@@ -296,3 +296,12 @@ async def test_the_organization_is_named_in_the_form(directory):
         form.query_one("#f-organization", Input).value = name.upper()
         await press(pilot, "ctrl+s")
     assert directory.get_contact(ADMIN, record_id).organization_id == organization
+
+
+async def test_a_search_longer_than_the_box_scrolls_to_keep_the_cursor_in_view(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        box = pilot.app.screen.query_one("#search", Input)
+        await press(pilot, "slash", *("x" * 90))
+        assert box.value == "x" * 90 and box.scroll_x > 0
+        assert box.cursor_screen_offset.x < box.region.right

@@ -22,6 +22,7 @@ from tui.screens.record_form import RecordForm
 from tui.screens.transfer import ExportScreen, ImportScreen
 from tui.widgets.detail import DetailPane
 from tui.widgets.record_list import RecordList
+from tui.widgets.search_box import SearchBox
 
 CHANGES_EVERY = 1.0  # seconds between looks for other processes' changes
 DETAIL_PAUSE = 0.1  # seconds the cursor rests before the highlighted record is loaded in full
@@ -51,7 +52,7 @@ class MainScreen(Screen):
         with Horizontal():
             with Vertical(id="browser"):
                 yield Tabs(Tab("Contacts", id="contact"), Tab("Organizations", id="organization"), id="kinds")
-                yield Input(placeholder="Search: name, number in any format, email, organization, id…", id="search")
+                yield SearchBox(placeholder="Search: name, number in any format, email, organization, id…", id="search")
                 yield Static(id="count")
                 yield RecordList(directory, id="records")
             yield DetailPane(id="detail")
