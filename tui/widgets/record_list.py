@@ -55,6 +55,7 @@ class RecordList(ScrollView, can_focus=True):
         self.kind = "contact"
         self.ids: list[int] = []
         self._rows: LRUCache[int, Row | None] = LRUCache(4096)
+        self._styles: tuple[Style, Style, Style] | None = None
 
     @property
     def highlighted(self) -> int | None:
@@ -120,14 +121,27 @@ class RecordList(ScrollView, can_focus=True):
                 self._rows[other] = found.get(other)  # None: deleted meanwhile
         return self._rows.get(record_id)
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+
+    def _line_styles(self) -> tuple[Style, Style, Style]:
+        """The styles of a line, the cursor's line and the opt-out flag: worked out once per theme, not per line
+        (each lookup walks the widget's ancestors)."""
+        if self._styles is None:
+            base = self.rich_style
+            self._styles = (base, base + self.get_component_rich_style("record-list--cursor"),
+                            Style(color=self.get_component_rich_style("record-list--flag").color))
+        return self._styles
+
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width  # not under the scrollbar
         if index >= len(self.ids):
             return Strip.blank(width, self.rich_style)
         row = self._row(index)
-        base = self.rich_style
-        style = base + self.get_component_rich_style("record-list--cursor") if index == self.cursor else base
+        base, cursor, flag_colour = self._line_styles()
+        style = cursor if index == self.cursor else base
         if row is None:
             return Strip([Segment("(deleted)".ljust(width)[:width], style)], width)
         flag = FLAG if row.survey_opt_out else ""
@@ -139,6 +153,5 @@ class RecordList(ScrollView, can_focus=True):
             text = values[column]
             cells.append((text if len(text) < size else text[: size - 2] + "…").ljust(size))
         line = "".join(cells)
-        flag_colour = Style(color=self.get_component_rich_style("record-list--flag").color)
         segments = [Segment(line[:usable].ljust(usable), style), Segment(flag.ljust(len(FLAG)), style + flag_colour)]
         return Strip(segments).crop(0, width)
