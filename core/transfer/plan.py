@@ -176,6 +176,9 @@ class Importer:
         except ValidationFailed as error:
             problems = [self._located(p, item) for p in error.problems]
             return Outcome(item.line, "error", self._describe(item), problems, warnings, item.source)
+        main = contact or organization
+        if isinstance(main, Write) and main.previous is None and item.record_id is not None:
+            main.record.id = item.record_id  # restoring a backup: the record keeps its id
         if isinstance(organization, Write):
             changed_organization = organization.action != "unchanged"
             organization_id = self._put(organization)
@@ -185,12 +188,10 @@ class Importer:
                 contact.record.organization_id = organization_id  # type: ignore[union-attr]
         else:
             changed_organization = False
-        main = contact or organization
         if isinstance(main, int):  # an organization an earlier line of this file imported already
             return Outcome(item.line, "unchanged", f"organization {main}", [], warnings)
         assert main is not None
         action = main.action
-        main.record.id = main.record.id or item.record_id
         if action == "unchanged" and changed_organization:
             action = "update"
         if contact is not None:
