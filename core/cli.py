@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -103,10 +105,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"contacts: {error}", file=sys.stderr)
         return BAD_INPUT
     try:
-        return _run(directory, actor, args)
+        status = _run(directory, actor, args)
+        sys.stdout.flush()  # a reader that went away shows here, not as noise when the interpreter exits
+        return status
     except ContactsError as error:
         print(f"contacts: {error}", file=sys.stderr)
         return BAD_INPUT
+    except BrokenPipeError:
+        # Whoever read the output stopped (`| head`): stop quietly, as Unix tools do. Output comes after the work,
+        # so what was imported or changed stays done.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     finally:
         directory.close()
 

@@ -154,3 +154,9 @@ def test_the_progress_bar_shows_on_a_terminal_after_a_second():
         bar.update(50, 100)
     assert quick.getvalue() == "" and piped.getvalue() == ""
     assert slow.getvalue() == f"\rImporting [{'#' * 15}{'.' * 15}] 50/100 rows 2 s\n"
+
+
+def test_output_cut_short_by_a_pipe_ends_quietly(tmp_path):
+    command = f"{CONTACTS} --data-dir {tmp_path / 'data'} import --columns | head -1"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=60)
+    assert result.stdout == "Contact ID\n" and result.stderr == ""
