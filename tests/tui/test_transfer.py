@@ -74,6 +74,13 @@ async def test_export_writes_the_file(directory, tmp_path):
         await run_on(pilot, "f8", target, "#export")
         assert isinstance(pilot.app.screen, ExportScreen)
         assert summary(pilot.app) == f"Exported 60 records to {target}."
+        written = target.stat().st_mtime_ns
+        await pilot.click("#export")  # again: the file is there now
+        await settle(pilot)
+        assert "exists. Replace it?" in str(pilot.app.screen.query_one(".question", Static).render())
+        await pilot.click("#no")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ExportScreen) and target.stat().st_mtime_ns == written
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
     names = sorted(f"{r['Contact First Name']} {r['Contact Last Name']}" for r in rows)
     assert names == sorted(c.first_name + " " + c.last_name
@@ -85,3 +92,24 @@ async def test_export_to_an_unknown_format_is_refused(directory, tmp_path):
         await run_on(pilot, "f8", tmp_path / "all.xlsx", "#export")
         assert "names no format (.csv, .vcf, .jsonl)" in summary(pilot.app)
         assert not (tmp_path / "all.xlsx").exists()
+
+
+async def test_a_file_can_be_picked_from_the_folder(directory, tmp_path):
+    (tmp_path / "people.csv").write_text(ROWS, encoding="utf-8")
+    (tmp_path / "notes.txt.bak").write_text("not importable", encoding="utf-8")
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await press(pilot, "f7")
+        await type_path(pilot, tmp_path)
+        await pilot.click("#browse")
+        files = pilot.app.screen.query_one("#files")
+        while not files.root.children:  # the tree reads the folder in a worker that runs while it is shown
+            await pilot.pause(0.05)
+        shown = sorted(str(node.label) for node in files.root.children)
+        assert shown == ["data", "people.csv"]  # folders, and files import reads
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert pilot.app.screen.query_one("#path", Input).value == str(tmp_path / "people.csv")
+        assert not pilot.app.screen.query("#files")
+        await pilot.click("#check")
+        await settle(pilot)
+        assert summary(pilot.app).startswith("2 rows: 1 to create")

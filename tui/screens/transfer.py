@@ -4,6 +4,7 @@ progress bar, and read the summary. The work runs in a thread through the same c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from rich.text import Text
@@ -12,14 +13,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Select, Static, Switch
+from textual.widgets import Button, DirectoryTree, Input, Label, ProgressBar, RichLog, Select, Static, Switch
 
 from core.errors import ContactsError
 from core.models import DEFAULT_DIVISION
-from core.transfer.files import ImportOptions, ImportResult, export_file, format_of, import_file
+from core.transfer.files import FORMATS, ImportOptions, ImportResult, export_file, format_of, import_file
 from core.transfer.plan import Report
+from tui.screens.dialogs import ConfirmDialog
 
 MAX_REPORT_LINES = 2000
+
+
+class ImportableFiles(DirectoryTree):
+    """Folders, and the files import reads or export writes."""
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        return [p for p in paths if not p.name.startswith(".") and (p.is_dir() or p.suffix.casefold() in FORMATS)]
 
 
 class TransferScreen(ModalScreen[bool]):
@@ -37,7 +46,9 @@ class TransferScreen(ModalScreen[bool]):
         with Vertical(classes="dialog transfer"):
             yield Static(Text(self.HEADING, "bold"), classes="title")
             yield Label("File")
-            yield Input(placeholder=self.PLACEHOLDER, id="path")
+            with Horizontal(classes="path-row"):
+                yield Input(placeholder=self.PLACEHOLDER, id="path")
+                yield Button("Browse…", id="browse")
             yield from self.options()
             with Horizontal(classes="buttons"):
                 yield from self.buttons()
@@ -56,6 +67,25 @@ class TransferScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#progress", ProgressBar).display = False
+        self.query_one("#path", Input).focus()
+
+    @on(Button.Pressed, "#browse")
+    async def browse(self) -> None:
+        """Show (or hide) the files of the folder the path names, or of the current folder, to pick one."""
+        shown = self.query(ImportableFiles)
+        if shown:
+            await shown.remove()
+            return
+        typed = Path(self.query_one("#path", Input).value.strip() or ".").expanduser()
+        folder = typed if typed.is_dir() else typed.parent if typed.parent.is_dir() else Path.cwd()
+        files = ImportableFiles(folder.resolve(), id="files")
+        await self.mount(files, after=self.query_one(".path-row"))
+        files.focus()
+
+    @on(DirectoryTree.FileSelected)
+    async def file_picked(self, event: DirectoryTree.FileSelected) -> None:
+        self.query_one("#path", Input).value = str(event.path)
+        await self.query(ImportableFiles).remove()
         self.query_one("#path", Input).focus()
 
     def action_close(self) -> None:
@@ -196,6 +226,13 @@ class ExportScreen(TransferScreen):
         except ContactsError as error:
             self.failed(error)
             return
+        if path.exists():
+            self.app.push_screen(ConfirmDialog(f"{path} exists. Replace it?", "Replace", danger=True),
+                                 lambda replace: self.start_export(path) if replace else None)
+            return
+        self.start_export(path)
+
+    def start_export(self, path: Path) -> None:
         self.busy(True)
         self.run_export(path, str(self.query_one("#vcard-version", Select).value))
 
