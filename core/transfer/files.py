@@ -17,7 +17,7 @@ from core.policy import Actor
 from core.transfer.columns import Mapping
 from core.transfer.csvfile import export_csv, open_csv, write_rejects
 from core.transfer.jsonl import export_jsonl, import_jsonl
-from core.transfer.plan import MATCH_KINDS, Importer, Outcome, Report
+from core.transfer.plan import MATCH_KINDS, Importer, Outcome, Report, paused_gc
 from core.transfer.vcard import export_vcards, read_vcards
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".vcf": "vcard", ".vcard": "vcard", ".jsonl": "jsonl",
@@ -111,7 +111,12 @@ def _vcard_rejects(target: Path, errors: list[Outcome]) -> None:
 def export_file(directory: Directory, actor: Actor, path: Path, *, format: str | None = None,
                 vcard_version: str = "3.0", progress: Progress | None = None) -> int:
     """Write the export to ``path`` all at once: a failed export leaves no half-written file behind."""
-    kind = format_of(path, format)
+    with paused_gc():
+        return _export(directory, actor, path, format_of(path, format), vcard_version, progress)
+
+
+def _export(directory: Directory, actor: Actor, path: Path, kind: str, vcard_version: str,
+            progress: Progress | None) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
