@@ -291,3 +291,21 @@ def test_an_empty_file_is_refused(directory, tmp_path):
     with pytest.raises(ValidationFailed) as error:
         import_file(directory, ADMIN, write(tmp_path, ""))
     assert "is empty" in str(error.value)
+
+
+def test_an_import_too_big_for_one_journal_line_is_committed_as_a_snapshot(directory, data_dir, tmp_path,
+                                                                            monkeypatch):
+    other = open_directory(data_dir)  # the bot, say, with the directory open while the import runs
+    before = other.repo.count("contacts")
+    monkeypatch.setattr("core.store.storage.MAX_JOURNAL_BYTES", 10_000)
+    lines = [HEADER] + [f"C{i},Person,Number {i},+1 415 555 {i:04d},,p{i}@example.com,,A1,Acme" for i in range(300)]
+    result = import_file(directory, ADMIN, write(tmp_path, "\n".join(lines) + "\n"))
+    assert result.report.counts == {"create": 300} and result.report.written
+    assert other.repo.count("contacts") == before + 300  # it reloads the new snapshot
+    assert other.lookup(ADMIN, "(415) 555-0299").contacts[0].last_name == "Number 299"
+    other.add_note(ADMIN, "contact", other.lookup(ADMIN, "p7@example.com").contacts[0].id, "still writable")
+    other.close()
+    directory.close()
+    reopened = open_directory(data_dir)
+    assert reopened.repo.count("contacts") == 300 and reopened.repo.count("notes") == 1
+    reopened.close()
