@@ -6,7 +6,13 @@ import subprocess
 
 import pytest
 
-from core.transfer.salesforce import SalesforceClient, SalesforceSettings, SyncError, sync_salesforce
+from core.errors import ValidationFailed
+from core.transfer.salesforce import (
+    SalesforceClient,
+    SalesforceSettings,
+    SyncError,
+    sync_salesforce,
+)
 from tests.conftest import ADMIN, store_files
 from tests.salesforce_fake import FakeSalesforce
 from tests.test_cli import CONTACTS
@@ -117,7 +123,7 @@ def test_settings_come_from_the_environment_and_missing_ones_are_named(directory
     settings = SalesforceSettings.load(directory, {"SALESFORCE_INSTANCE_URL": "https://x.my.salesforce.com",
                                                    "SALESFORCE_ACCESS_TOKEN": "t"})
     assert settings.instance_url == "https://x.my.salesforce.com"
-    with pytest.raises(Exception) as error:
+    with pytest.raises(ValidationFailed) as error:
         SalesforceSettings.load(directory, {})
     assert "SALESFORCE_INSTANCE_URL: is needed" in str(error.value)
 

@@ -73,7 +73,10 @@ def import_jsonl(directory: Directory, actor: Actor, path: Path, *, dry_run: boo
     restore = not any(directory.repo.count(t) for t in RESTORE_TABLES)
     session = _Session(directory, actor, restore, path.name)
     importer = Importer(directory, actor, detail=f"import of {path.name}")
-    total = sum(1 for _ in open(path, "rb")) if progress is not None else 0
+    total = 0
+    if progress is not None:
+        with open(path, "rb") as lines:
+            total = sum(1 for _ in lines)
     return importer.run(session.items(read_jsonl(path)), dry_run=dry_run, strict=strict, progress=progress,
                         total=total)
 

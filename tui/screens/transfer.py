@@ -37,6 +37,7 @@ class TransferScreen(ModalScreen[bool]):
 
     BINDINGS = [Binding("escape", "close", "Close", id="transfer.close")]
     HEADING = ""
+    PLACEHOLDER = ""
 
     def __init__(self) -> None:
         super().__init__()
@@ -56,8 +57,6 @@ class TransferScreen(ModalScreen[bool]):
             yield ProgressBar(id="progress", show_eta=False)
             yield Static("", id="summary")
             yield RichLog(id="report", wrap=True, markup=False, max_lines=MAX_REPORT_LINES + 1)
-
-    PLACEHOLDER = ""
 
     def options(self) -> ComposeResult:
         yield from ()
