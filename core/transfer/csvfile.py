@@ -249,14 +249,14 @@ def export_csv(directory: Directory, actor: Actor, out: io.TextIOBase,
     """Every contact the actor may see, one row each with its organization's columns, then organizations with no
     contacts; the header is what import reads, so the file imports back to the same records."""
     header = export_header(directory)
-    targets = {entity: [column_named(name).target for name in names]  # type: ignore[union-attr]
-               for entity, names in header.items() if entity != "row"}
+    places = {entity: {column_named(name).target: i for i, name in enumerate(names)}  # type: ignore[union-attr]
+              for entity, names in header.items() if entity != "row"}
     region, repo = directory.region, directory.repo
     writer = csv.writer(out)
     writer.writerow([name for names in header.values() for name in names])
     with repo.reading():
         organizations = repo.get_many("organizations", directory.browse(actor, "organization"))
-        organization_cells: dict[tuple[int, str], dict[str, str]] = {}  # an organization is on many rows
+        organization_cells: dict[tuple[int, str], list[str]] = {}  # an organization is on many rows
         linked: set[int] = set()
         contact_ids = directory.browse(actor, "contact")
         total = len(contact_ids)
@@ -266,27 +266,25 @@ def export_csv(directory: Directory, actor: Actor, out: io.TextIOBase,
                 organization = organizations.get(contact.get("organization_id"))
                 if organization is not None:
                     linked.add(contact["organization_id"])
-                rows.append(_row(targets, contact, organization, region, organization_cells))
+                rows.append(_row(places, contact, organization, region, organization_cells))
             writer.writerows(rows)
             if progress is not None:
                 progress(min(start + 5000, total), total)
-        writer.writerows(_row(targets, None, doc, region, {}) for i, doc in organizations.items() if i not in linked)
+        writer.writerows(_row(places, None, doc, region, {}) for i, doc in organizations.items() if i not in linked)
     return total + len(organizations) - len(linked)
 
 
-def _row(targets: dict[str, list[str]], contact: dict | None, organization: dict | None, default: str,
-         organization_cells: dict[tuple[int, str], dict[str, str]]) -> list[str]:
+def _row(places: dict[str, dict[str, int]], contact: dict | None, organization: dict | None, default: str,
+         organization_cells: dict[tuple[int, str], list[str]]) -> list[str]:
     region = _row_region([d for d in (contact, organization) if d], default)
-    cells = _cells(contact, region, "contact") if contact else {}
-    row = [cells.get(t, "") for t in targets["contact"]]
+    row = _cells(contact, region, places["contact"]) if contact else [""] * len(places["contact"])
     if organization:
         key = (id(organization), region)  # the documents read above stay put while the export runs
         if key not in organization_cells:
-            organization_cells[key] = _cells(organization, region, "organization")
-        cells = organization_cells[key]
-        row += [cells.get(t, "") for t in targets["organization"]]
+            organization_cells[key] = _cells(organization, region, places["organization"])
+        row += organization_cells[key]
     else:
-        row += [""] * len(targets["organization"])
+        row += [""] * len(places["organization"])
     row.append("" if region == default else region)
     return row
 
@@ -295,9 +293,13 @@ def _row_region(docs: list[dict[str, Any]], default: str) -> str:
     """The row's Country Code: the region of its first number written in national format, so that numbers keep
     the form they were typed in (others in the row are written internationally)."""
     for doc in docs:
-        for phone in [*doc.get("phones", ()), *(doc[s] for s in ("phone", "fax") if doc.get(s))]:
-            if _number(phone, default) != phone["raw"]:
-                return phone.get("region") or default
+        for phone in doc.get("phones", ()):
+            if phone.get("region") != default and _number(phone, default) != phone["raw"]:
+                return phone["region"]
+        for slot in ("phone", "fax"):
+            phone = doc.get(slot)
+            if phone and phone.get("region") != default and _number(phone, default) != phone["raw"]:
+                return phone["region"]
     return default
 
 
@@ -307,32 +309,50 @@ def _number(phone: dict[str, Any], region: str) -> str:
     return portable(phone["raw"], phone.get("e164"), phone.get("extension"), region)
 
 
-def _cells(doc: dict[str, Any], region: str, entity: str) -> dict[str, str]:
-    """A stored document's text, by column target, in one pass over its fields (defaults are absent from it)."""
-    cells: dict[str, list[str] | str] = {"survey_opt_out": "no"} if entity == "contact" else {}
+def _cells(doc: dict[str, Any], region: str, places: dict[str, int]) -> list[str]:
+    """A stored document's columns (``places``: column target → position), in one pass over the fields it has
+    (fields at their defaults are absent from it)."""
+    cells = [""] * len(places)
+    if "survey_opt_out" in places:
+        cells[places["survey_opt_out"]] = "no"
+    lists: dict[str, list[str]] = {}
     for key, value in doc.items():
         if key in ("phones", "emails", "socials"):
-            kind_field, text_field = {"phones": ("kind", "raw"), "emails": ("kind", "address"),
-                                      "socials": ("network", "handle")}[key]
+            kind_field, text_field = _ITEM_FIELDS[key]
             for item in value:
                 text = _number(item, region) if key == "phones" else item[text_field]
-                cells.setdefault(f"{key}:{item.get(kind_field, 'work')}", []).append(text)  # type: ignore[union-attr]
+                lists.setdefault(f"{key}:{item.get(kind_field, 'work')}", []).append(text)
                 if item.get("sms"):
-                    cells.setdefault("sms", []).append(text)  # type: ignore[union-attr]
-        elif key in ("address", "custom_fields"):
+                    lists.setdefault("sms", []).append(text)
+            continue
+        if key in ("address", "custom_fields"):
             prefix = "address." if key == "address" else "custom:"
-            cells.update({prefix + k: _custom_text(v) for k, v in value.items()})
-        elif key == "external_ids":
-            cells[key] = [f"{i['source']}={i['value']}" for i in value]
+            for name, part in value.items():
+                place = places.get(prefix + name)
+                if place is not None:
+                    cells[place] = _custom_text(part)
+            continue
+        place = places.get(key)
+        if place is None:
+            continue
+        if key == "external_ids":
+            cells[place] = "; ".join(f"{i['source']}={i['value']}" for i in value)
         elif key in ("websites", "tags"):
-            cells[key] = value
+            cells[place] = "; ".join(value)
         elif key in ("phone", "fax"):
-            cells[key] = _number(value, region)
+            cells[place] = _number(value, region)
         elif key == "survey_opt_out":
-            cells[key] = "yes" if value else "no"
+            cells[place] = "yes" if value else "no"
         else:
-            cells[key] = str(value)
-    return {k: v if isinstance(v, str) else "; ".join(v) for k, v in cells.items()}
+            cells[place] = str(value)
+    for target, texts in lists.items():
+        place = places.get(target)
+        if place is not None:
+            cells[place] = "; ".join(texts)
+    return cells
+
+
+_ITEM_FIELDS = {"phones": ("kind", "raw"), "emails": ("kind", "address"), "socials": ("network", "handle")}
 
 
 def _custom_text(value: Any) -> str:
