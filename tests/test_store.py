@@ -269,3 +269,25 @@ def test_documents_written_in_a_long_running_process_take_only_their_size(store)
     grown = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     assert grown / 2000 < 1500, f"{grown / 2000:.0f} bytes per 230-byte document"
+
+
+def test_polling_for_changes_does_not_wait_for_a_long_write_in_another_thread(store):
+    import threading
+
+    db = open_db(store)
+    writing, finish = threading.Event(), threading.Event()
+
+    def long_write() -> None:
+        with db.storage.transaction():
+            db.storage.put("people", 1, {"name": "Ann"})
+            writing.set()
+            finish.wait(5)
+
+    writer = threading.Thread(target=long_write)
+    writer.start()
+    writing.wait(10)
+    assert db.storage.refresh() is False
+    assert writer.is_alive()  # refresh came back while the write was still under way, without waiting for it
+    finish.set()
+    writer.join()
+    assert db.storage.get("people", 1) == {"name": "Ann"}

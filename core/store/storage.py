@@ -183,9 +183,14 @@ class JournalStorage(Storage):
         return self._reading_view
 
     def refresh(self) -> bool:
-        """Pick up changes other processes committed; True if there were any."""
-        with self._mutex:
+        """Pick up changes other processes committed; True if there were any. Returns False at once while another
+        thread of this process is writing (a long import, say): a poller must not queue up behind it."""
+        if not self._mutex.acquire(blocking=False):
+            return False
+        try:
             return self._pending is None and not self._reading and self._files.catch_up(self._apply, self._reload)
+        finally:
+            self._mutex.release()
 
     def read(self) -> dict[str, Mapping[str, dict]]:
         with self._mutex:
