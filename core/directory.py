@@ -223,9 +223,9 @@ class Directory:
             raise ValidationFailed(problems)
         record.custom_fields = custom
         problems += self._identifier_clashes(kind, record, schema)
-        if not self.repo.find("division.name", fold(record.division)):
-            names = ", ".join(d.name for d in self.divisions())
-            problems.append(FieldProblem("division", record.division, f"is not a division (divisions: {names})"))
+        unknown_division = self.division_problem(record.division)
+        if unknown_division:
+            problems.append(unknown_division)
         if isinstance(record, Contact) and record.organization_id is not None:
             if self.repo.get("organizations", record.organization_id) is None:
                 problems.append(FieldProblem("organization_id", record.organization_id, "is not an organization"))
@@ -411,9 +411,9 @@ class Directory:
             self.policy.require(actor, Action.edit, division)
             if division == old:
                 raise ValidationFailed.one("division", division, f"the {kind} is already in division {old!r}")
-            if not self.repo.find("division.name", fold(division)):
-                names = ", ".join(d.name for d in self.divisions())
-                raise ValidationFailed.one("division", division, f"is not a division (divisions: {names})")
+            unknown_division = self.division_problem(division)
+            if unknown_division:
+                raise ValidationFailed([unknown_division])
             before = dump(record)
             record.division = division
             record.version, record.modified_at = record.version + 1, self._now()
@@ -636,6 +636,13 @@ class Directory:
     def divisions(self) -> list[Division]:
         docs = self.repo.get_many("divisions", self.repo.ids("divisions"))
         return sorted((Division.model_validate({**d, "id": i}) for i, d in docs.items()), key=lambda d: fold(d.name))
+
+    def division_problem(self, name: str) -> FieldProblem | None:
+        """What is wrong with ``name`` as a division, if it is not one."""
+        if self.repo.find("division.name", fold(name)):
+            return None
+        names = ", ".join(d.name for d in self.divisions())
+        return FieldProblem("division", name, f"is not a division (divisions: {names})")
 
     def create_division(self, actor: Actor, name: str, description: str | None = None) -> Division:
         self.policy.require(actor, Action.configure)

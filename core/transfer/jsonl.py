@@ -71,7 +71,7 @@ def import_jsonl(directory: Directory, actor: Actor, path: Path, *, dry_run: boo
                  progress: Callable[[int, int], None] | None = None) -> Report:
     directory.policy.require(actor, Action.configure)
     restore = not any(directory.repo.count(t) for t in RESTORE_TABLES)
-    session = _Session(directory, actor, restore, path.name)
+    session = _Session(directory, actor, restore)
     importer = Importer(directory, actor, detail=f"import of {path.name}")
     total = 0
     if progress is not None:
@@ -85,10 +85,9 @@ class _Session:
     """Turns the lines of a file into the importer's items, handling the lines that are not records itself
     (the importer runs them inside its transaction as it pulls items) and mapping ids of the file to ours."""
 
-    def __init__(self, directory: Directory, actor: Actor, restore: bool, name: str):
-        self.directory, self.actor, self.restore, self.name = directory, actor, restore, name
+    def __init__(self, directory: Directory, actor: Actor, restore: bool):
+        self.directory, self.actor, self.restore = directory, actor, restore
         self.ids: dict[str, dict[int, int]] = {kind: {} for kind in TYPES}
-        self.importer: Importer | None = None
 
     def items(self, lines: Iterator[tuple[int, dict[str, Any] | FieldProblem]]) -> Iterator[Incoming | Outcome]:
         for line, obj in lines:

@@ -144,9 +144,9 @@ class Importer:
         unknown = [m for m in order if m not in MATCH_KINDS]
         if unknown or not order:
             raise ValidationFailed.one("match", ",".join(order), f"must list some of {', '.join(MATCH_KINDS)}")
-        if not directory.repo.find("division.name", fold(division)):
-            names = ", ".join(d.name for d in directory.divisions())
-            raise ValidationFailed.one("division", division, f"is not a division (divisions: {names})")
+        unknown_division = directory.division_problem(division)
+        if unknown_division:
+            raise ValidationFailed([unknown_division])
         directory.policy.require(actor, Action.edit, division)
         self.directory, self.actor, self.division = directory, actor, division
         self.match, self.detail = order, detail
