@@ -51,10 +51,10 @@ def write_csv(path: Path, size: int) -> None:
 
 
 def _directory(data_dir: Path):
-    from core.directory import Directory
+    from core.bootstrap import open_directory
     from core.policy import Actor
 
-    directory = Directory.open(data_dir)
+    directory = open_directory(data_dir)
     admin = Actor("bench")
     if not directory.schema("contact").fields:
         directory.add_custom_field(admin, "contact", {"key": "customer_id", "label": "Customer ID",
@@ -114,7 +114,7 @@ def export_naive(data_dir: Path, target: Path) -> dict:
     """Every contact read through the API one by one and written with csv.DictWriter."""
     directory, admin = _directory(data_dir)
     started = time.perf_counter()
-    ids = directory.repo.ids("contacts")
+    ids = directory.browse(admin, "contact")
     with open(target, "w", encoding="utf-8", newline="") as out:
         writer = None
         for contact_id in ids:

@@ -26,6 +26,7 @@ from store_bench import build_ours, machine, percentile  # noqa: E402
 from textual.app import App  # noqa: E402
 from textual.widgets import DataTable, Input  # noqa: E402
 
+from core.bootstrap import open_directory  # noqa: E402
 from core.directory import Directory  # noqa: E402
 from core.policy import Actor  # noqa: E402
 from tui.app import ContactsApp  # noqa: E402
@@ -89,7 +90,7 @@ class DataTableApp(App[None]):
         table = self.query_one(DataTable)
         table.clear()
         ids = self.directory.browse(ACTOR, "contact", event.value)
-        table.add_rows((r.name, r.organization, r.phone, r.division) for r in self.directory.rows("contact", ids))
+        table.add_rows((r.name, r.organization, r.phone, r.division) for r in self.directory.rows(ACTOR, "contact", ids))
         self.shown = event.value
 
 
@@ -115,7 +116,7 @@ def main() -> None:
     data_dir = args.work_dir / "tui"
     shutil.rmtree(data_dir, ignore_errors=True)
     build_ours(data_dir, args.contacts)
-    directory = Directory.open(data_dir)
+    directory = open_directory(data_dir)
     ours = asyncio.run(time_contacts_app(directory))
     stock = asyncio.run(time_data_table(directory, args.naive_keys))
     directory.close()

@@ -13,7 +13,7 @@ from bot.app import build_app
 from bot.server import EVENTS_PATH, http_server, serve_socket_mode
 from bot.settings import slack_settings
 from core.config import default_data_dir
-from core.directory import Directory
+from core.bootstrap import open_directory
 from core.errors import ContactsError
 
 
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"contacts-bot: set {', '.join(missing)}", file=sys.stderr)
         return 2
     try:
-        directory = Directory.open(args.data_dir or default_data_dir())
+        directory = open_directory(args.data_dir or default_data_dir())
         settings = slack_settings(directory.settings)
     except ContactsError as error:
         print(f"contacts-bot: {error}", file=sys.stderr)

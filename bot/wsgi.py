@@ -14,9 +14,9 @@ from bot.app import build_app
 from bot.server import EVENTS_PATH
 from bot.settings import slack_settings
 from core.config import default_data_dir
-from core.directory import Directory
+from core.bootstrap import open_directory
 
-_directory = Directory.open(default_data_dir())
+_directory = open_directory(default_data_dir())
 application = SlackRequestHandler(
     build_app(_directory, slack_settings(_directory.settings), token=os.environ["SLACK_BOT_TOKEN"],
               signing_secret=os.environ["SLACK_SIGNING_SECRET"], api_url=os.environ.get("SLACK_API_URL")),

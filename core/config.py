@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import FieldProblem, ValidationFailed
-from core.phones import is_region
+from core.phones import DEFAULT_REGION, is_region
 from core.policy import AccessConfig
 
 SETTINGS_FILE = "contacts.toml"
@@ -20,7 +21,7 @@ DEFAULT_SETTINGS = """\
 
 [phone]
 # Region assumed for numbers typed without a country code (an ISO 3166 code such as US, GB, DE).
-default_region = "US"
+default_region = "{region}"
 
 # Who may do what. Roles:
 #   viewer  sees records
@@ -38,13 +39,13 @@ divisions = ["*"]
 # [access.users."U0123ABCD"]
 # role = "agent"
 # divisions = ["Home", "EMEA"]
-"""
+""".format(region=DEFAULT_REGION)
 
 
 class PhoneSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    default_region: str = "US"
+    default_region: str = DEFAULT_REGION
 
     @field_validator("default_region")
     @classmethod
@@ -54,11 +55,18 @@ class PhoneSettings(BaseModel):
         return value.upper()
 
 
+class StoreSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["embedded"] = "embedded"  # the embedded store, files in the data directory
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="allow")  # front ends keep their own sections (for example [slack])
 
     phone: PhoneSettings = Field(default_factory=PhoneSettings)
     access: AccessConfig = Field(default_factory=AccessConfig)
+    store: StoreSettings = Field(default_factory=StoreSettings)
 
 
 def default_data_dir() -> Path:
@@ -74,6 +82,11 @@ def load_settings(data_dir: Path) -> Settings:
         path.write_text(DEFAULT_SETTINGS, encoding="utf-8")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise ValidationFailed.one(str(path), None, f"is not UTF-8 text (byte {error.start} is not); save it as "
+                                                    "UTF-8") from None
+    except OSError as error:
+        raise ValidationFailed.one(str(path), None, f"cannot be read: {error.strerror}") from None
     except tomllib.TOMLDecodeError as error:
         raise ValidationFailed([FieldProblem(str(path), None, f"is not valid TOML: {error}")]) from None
     try:

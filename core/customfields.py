@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from core.errors import FieldProblem, ValidationFailed
-from core.models import FIELD_KEY
+from core.models import FIELD_KEY, Id, Version
 from core.phones import parse_phone
 
 Entity = Literal["contact", "organization"]
@@ -46,6 +46,7 @@ LENGTH_LIMITS = {
     FieldType.tag: 100,
 }
 MAX_TAGS = 10
+INTEGER_RANGE = (-(2**63), 2**63 - 1)  # what every store (and JSON reader) keeps exactly
 MAX_OPTIONS = 50
 
 
@@ -64,9 +65,9 @@ class CustomField(BaseModel):
     type: FieldType
     required: bool = False
     disabled: bool = False
-    max_length: int | None = Field(default=None, ge=1)
-    minimum: float | None = None
-    maximum: float | None = None
+    max_length: int | None = Field(default=None, ge=1, le=1_000_000)
+    minimum: float | None = Field(default=None, allow_inf_nan=False)
+    maximum: float | None = Field(default=None, allow_inf_nan=False)
     options: list[EnumOption] = Field(default_factory=list, max_length=MAX_OPTIONS)
 
     @model_validator(mode="after")
@@ -111,7 +112,9 @@ class CustomField(BaseModel):
             bounds.append(f"at least {self.minimum:g}")
         if self.maximum is not None:
             bounds.append(f"at most {self.maximum:g}")
-        examples = {FieldType.date: " (YYYY-MM-DD)", FieldType.datetime: " (ISO 8601)", FieldType.checkbox: " (true or false)"}
+        examples = {FieldType.date: " (YYYY-MM-DD)", FieldType.datetime: " (ISO 8601)",
+                    FieldType.checkbox: " (true or false)", FieldType.number: " (a finite number)",
+                    FieldType.integer: " (a whole number of at most 19 digits)"}
         return kind + examples.get(self.type, "") + (" " + " and ".join(bounds) if bounds else "")
 
 
@@ -120,9 +123,9 @@ class CustomFieldSchema(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: int | None = None
+    id: Id | None = None
     entity: Entity
-    version: int = 0
+    version: Version = 0
     fields: list[CustomField] = Field(default_factory=list, max_length=MAX_FIELDS)
     author: str | None = None
     created_at: datetime | None = None
@@ -201,10 +204,12 @@ def _number(value: Any, *, integer: bool) -> int | float:
     if isinstance(value, bool):
         raise ValueError
     if integer:
-        if isinstance(value, int):
+        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,19}\s*", value):
+            value = int(value)
+        if isinstance(value, int) and INTEGER_RANGE[0] <= value <= INTEGER_RANGE[1]:
             return value
-        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-            return int(value)
+        raise ValueError
+    if not isinstance(value, int | float | str):
         raise ValueError
     number = float(value)
     if not math.isfinite(number):

@@ -11,6 +11,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from core.directory import Directory
+from core.models import DEFAULT_DIVISION
 from core.policy import Actor
 
 BATCH = 2000
@@ -178,12 +179,12 @@ def _contact(directory: Directory, actor: Actor, rng: random.Random, phones: Pho
              organization_ids: list[int], notes_per_contact: int) -> None:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     organization_id = rng.choice(organization_ids) if rng.random() < 0.8 else None
-    division = "Home"
+    division = DEFAULT_DIVISION
     domain = "mail.example"
     if organization_id is not None:
-        organization = directory.repo.get("organizations", organization_id)
-        division = organization.get("division", "Home")
-        domain = _domain(organization["name"])
+        organization = directory.get_organization(actor, organization_id)
+        division = organization.division
+        domain = _domain(organization.name)
     data = {
         "first_name": first,
         "last_name": last,

@@ -12,9 +12,13 @@ class ContactsError(Exception):
 
 @dataclass(frozen=True)
 class FieldProblem:
+    """``field`` holds ``value``, which breaks the rule ``message`` states. ``fix`` names the option of the
+    operation that would fix it (such as ``encoding``), for each front end to phrase as a flag or a control."""
+
     field: str
     value: Any
     message: str
+    fix: str | None = None
 
     def __str__(self) -> str:
         shown = _show(self.value)
@@ -36,8 +40,8 @@ class ValidationFailed(ContactsError):
         super().__init__("; ".join(str(p) for p in problems))
 
     @classmethod
-    def one(cls, field: str, value: Any, message: str) -> ValidationFailed:
-        return cls([FieldProblem(field, value, message)])
+    def one(cls, field: str, value: Any, message: str, fix: str | None = None) -> ValidationFailed:
+        return cls([FieldProblem(field, value, message, fix)])
 
 
 class NotFound(ContactsError):

@@ -6,14 +6,46 @@ from collections.abc import Iterator
 
 from phonenumbers import country_code_for_region
 
+from core.kinds import RecordKind
 from core.models import DEFAULT_DIVISION
 from core.phones import digits_of
 from core.store.indexes import IndexSpec
 from core.text import fold, words
 
-TABLES = {"contact": "contacts", "organization": "organizations"}
+TABLES = {kind.value: kind.table for kind in RecordKind}
 # Change this whenever a key function below changes, so that indexes saved beside a snapshot are rebuilt.
 INDEX_VERSION = "3"
+
+
+# ---- keys: what a lookup asks an index for is built by the same function that indexed it
+
+def external_id_key(source: str, value: str) -> str:
+    return f"{fold(source)}={value}"
+
+
+def email_key(address: str) -> str:
+    return address.strip().casefold()
+
+
+def custom_key(field_key: str, value: str) -> str:
+    return f"{field_key}={fold(value)}"
+
+
+def name_key(name: str) -> str:
+    """An organization's or division's name as its index holds it: one name, however it is capitalised."""
+    return fold(name.strip())
+
+
+def subject_key(kind: str, record_id: int) -> str:
+    return f"{kind}:{record_id}"
+
+
+def message_key(channel_id: str, message_ts: str) -> str:
+    return f"{channel_id}:{message_ts}"
+
+
+def id_key(record_id: int) -> str:
+    return str(record_id)
 
 
 def _phones(doc: dict) -> Iterator[dict]:
@@ -48,7 +80,7 @@ def digit_keys(doc: dict) -> Iterator[str]:
 
 def email_keys(doc: dict) -> Iterator[str]:
     for email in doc.get("emails", ()):
-        yield email["address"].casefold()
+        yield email_key(email["address"])
 
 
 def social_keys(doc: dict) -> Iterator[str]:
@@ -67,12 +99,12 @@ def _custom_strings(doc: dict) -> Iterator[tuple[str, str]]:
 def custom_keys(doc: dict) -> Iterator[str]:
     """``key=value`` (folded) for every text custom value: identifier uniqueness and exact lookups."""
     for key, value in _custom_strings(doc):
-        yield f"{key}={fold(value)}"
+        yield custom_key(key, value)
 
 
 def external_id_keys(doc: dict) -> Iterator[str]:
     for item in doc.get("external_ids", ()):
-        yield f"{fold(item['source'])}={item['value']}"
+        yield external_id_key(item["source"], item["value"])
 
 
 def _shared_terms(doc: dict) -> Iterator[str]:
@@ -114,11 +146,11 @@ def contact_order_keys(doc: dict) -> list[str]:
 
 
 def organization_order_keys(doc: dict) -> list[str]:
-    return [fold(doc["name"])]
+    return [name_key(doc["name"])]
 
 
 def organization_link_keys(doc: dict) -> list[str]:
-    return [str(doc["organization_id"])] if doc.get("organization_id") else []
+    return [id_key(doc["organization_id"])] if doc.get("organization_id") else []
 
 
 def _party_indexes(kind: str, terms) -> list[IndexSpec]:
@@ -142,12 +174,12 @@ INDEXES: list[IndexSpec] = [
     IndexSpec("contact.order", "contacts", contact_order_keys, ordered=True),
     IndexSpec("organization.order", "organizations", organization_order_keys, ordered=True),
     IndexSpec("contact.organization", "contacts", organization_link_keys),
-    IndexSpec("note.subject", "notes", lambda doc: [f"{doc['subject_kind']}:{doc['subject_id']}"]),
-    IndexSpec("interaction.contact", "interactions", lambda doc: [str(doc["contact_id"])]),
+    IndexSpec("note.subject", "notes", lambda doc: [subject_key(doc["subject_kind"], doc["subject_id"])]),
+    IndexSpec("interaction.contact", "interactions", lambda doc: [id_key(doc["contact_id"])]),
     IndexSpec("interaction.message", "interactions",
-              lambda doc: [f"{doc['channel_id']}:{doc['message_ts']}"] if doc.get("message_ts") else []),
-    IndexSpec("relationship.organization", "relationships", lambda doc: [str(doc["organization_id"])]),
+              lambda doc: [message_key(doc["channel_id"], doc["message_ts"])] if doc.get("message_ts") else []),
+    IndexSpec("relationship.organization", "relationships", lambda doc: [id_key(doc["organization_id"])]),
     IndexSpec("audit.subject", "audit", lambda doc: [doc["subject"]]),
     IndexSpec("schema.entity", "schemas", lambda doc: [doc["entity"]]),
-    IndexSpec("division.name", "divisions", lambda doc: [fold(doc["name"])]),
+    IndexSpec("division.name", "divisions", lambda doc: [name_key(doc["name"])]),
 ]

@@ -1,7 +1,7 @@
 """The records of the directory, validated on every write.
 
 Limits follow the product's field reference (``shared/reference/external-contacts.md``). Derived phone fields are
-computed from what was typed, using the region in the validation context (``{"region": "US"}``); records read back
+computed from what was typed, using the region in the validation context (``{"region": "GB"}``; ``DEFAULT_REGION`` without one); records read back
 from the store were validated when written and are built with ``{"stored": True}`` so reads never re-parse phones.
 """
 
@@ -27,7 +27,7 @@ from pydantic import (
 
 from email_validator import EmailNotValidError, validate_email
 
-from core.phones import is_region, parse_phone
+from core.phones import DEFAULT_REGION, is_region, parse_phone
 
 DEFAULT_DIVISION = "Home"
 
@@ -69,6 +69,9 @@ Name = Text(1000, required=True)
 OptionalName = Text(1000)
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), AfterValidator(_http_url)]
 OptionalUrl = Annotated[Url | None, BeforeValidator(_blank_to_none)]
+# Ids and versions: what every store (and any JSON reader) keeps exactly; larger numbers are refused by name.
+Id = Annotated[int, Field(ge=0, le=2**63 - 1)]
+Version = Annotated[int, Field(ge=0, le=2**63 - 1)]
 DivisionName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=DIVISION_NAME)
 ]
@@ -109,7 +112,7 @@ class Phone(Strict):
         context = info.context or {}
         if context.get("stored"):
             return self
-        default = context.get("region", "US")
+        default = context.get("region", DEFAULT_REGION)
         parsed = parse_phone(self.raw, self.region or default)
         if parsed.e164 is None and self.region and self.region != default:
             # ``region`` is also what a number was found to be: "011 44 20 7946 0958" typed in the US is a GB
@@ -169,7 +172,7 @@ class Social(Strict):
         if context.get("stored"):
             return self
         if self.network is SocialNetwork.whatsapp:
-            parsed = parse_phone(self.handle, context.get("region", "US"))
+            parsed = parse_phone(self.handle, context.get("region", DEFAULT_REGION))
             if not parsed.e164:
                 raise ValueError(f"a WhatsApp handle is a phone number; {self.handle!r} is not a valid one")
             self.handle = parsed.e164
@@ -200,8 +203,8 @@ class ExternalId(Strict):
 class Record(Strict):
     """Fields every directory record has; ``id``, ``version`` and the timestamps are set by the store."""
 
-    id: int | None = None
-    version: int = 0
+    id: Id | None = None
+    version: Version = 0
     division: DivisionName = DEFAULT_DIVISION
     created_at: datetime | None = None
     modified_at: datetime | None = None
@@ -233,7 +236,7 @@ class Contact(Party):
     last_name: Name
     salutation: OptionalName = None
     title: OptionalName = None
-    organization_id: int | None = None
+    organization_id: Id | None = None
     phones: list[Phone] = Field(default_factory=list)
     emails: list[Email] = Field(default_factory=list)
     socials: list[Social] = Field(default_factory=list)
@@ -268,14 +271,14 @@ class NoteSource(Strict):
     channel_name: Text(255) = None
     message_ts: Text(50) = None
     permalink: OptionalUrl = None
-    interaction_id: int | None = None
+    interaction_id: Id | None = None
 
 
 class Note(Strict):
-    id: int | None = None
-    version: int = 0
+    id: Id | None = None
+    version: Version = 0
     subject_kind: SubjectKind
-    subject_id: int
+    subject_id: Id
     text: Annotated[str, StringConstraints(min_length=1, max_length=32_000)]
     author: Text(255, required=True)
     source: NoteSource | None = None
@@ -293,8 +296,8 @@ class Note(Strict):
 class Interaction(Strict):
     """A conversation with a contact that the directory saw, such as a call a telephony integration announced."""
 
-    id: int | None = None
-    contact_id: int
+    id: Id | None = None
+    contact_id: Id
     kind: Text(50, required=True) = "call"
     summary: Text(1000) = None
     channel_id: Text(100) = None
@@ -308,9 +311,9 @@ class Interaction(Strict):
 class Relationship(Strict):
     """An internal user's role towards an organization, such as its account manager."""
 
-    id: int | None = None
-    version: int = 0
-    organization_id: int
+    id: Id | None = None
+    version: Version = 0
+    organization_id: Id
     user: Text(255, required=True)
     role: Text(100, required=True)
     created_at: datetime | None = None
@@ -318,8 +321,8 @@ class Relationship(Strict):
 
 
 class Division(Strict):
-    id: int | None = None
-    version: int = 0
+    id: Id | None = None
+    version: Version = 0
     name: DivisionName
     description: Text(1000) = None
     created_at: datetime | None = None
@@ -329,7 +332,7 @@ class Division(Strict):
 class AuditEntry(Strict):
     """One change: who, when, what. ``changes`` maps a field to ``[before, after]``."""
 
-    id: int | None = None
+    id: Id | None = None
     subject: str
     action: str
     actor: str

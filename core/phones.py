@@ -15,6 +15,9 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumberFormat
 
+# The region a number typed without a country code is read in when ``[phone] default_region`` says nothing.
+DEFAULT_REGION = "US"
+
 _FORMATTING = re.compile(r"[\s().\-/\u00a0]")
 _NON_DIGITS = re.compile(r"\D")
 _PLAIN_DIGITS = re.compile(r"\d+")

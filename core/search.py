@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from core.indexes import TABLES, contact_terms, organization_terms
+from core.indexes import TABLES, contact_terms, email_key, id_key, organization_terms
 from core.phones import digits_of, e164_candidates, looks_like_phone, parse_phone
 from core.repository import Repository
 from core.text import fold, words
@@ -86,7 +86,7 @@ def phone_matches(repo: Repository, text: str, region: str, kinds: Iterable[str]
 def lookup(repo: Repository, value: str, region: str, divisions: set[str] | None) -> LookupIds:
     text = value.strip()
     if "@" in text[1:] and " " not in text:
-        address = text.casefold()
+        address = email_key(text)
         ids = visible_only(repo, "contact", repo.find("contact.email", address), divisions)
         return LookupIds(value, "email", address, sorted(ids))
     if text.startswith("@") and len(text) > 1 and " " not in text:
@@ -107,28 +107,31 @@ def lookup(repo: Repository, value: str, region: str, divisions: set[str] | None
     )
 
 
-def _term_matches(repo: Repository, kind: str, term: str) -> set[int]:
+def _term_matches(repo: Repository, kind: str, term: str, divisions: set[str] | None) -> set[int]:
     ids = repo.find_prefix(f"{kind}.terms", term)
-    if kind == "contact":  # "jane acme" finds Jane who works at Acme
-        for organization_id in repo.find_prefix("organization.terms", term):
-            ids |= repo.find("contact.organization", str(organization_id))
+    if kind == "contact":  # "jane acme" finds Jane who works at Acme, if Acme is in a division one sees
+        organizations = visible_only(repo, "organization", repo.find_prefix("organization.terms", term), divisions)
+        for organization_id in organizations:
+            ids |= repo.find("contact.organization", id_key(organization_id))
     return ids
 
 
-def matching_ids(repo: Repository, kind: str, query: str, region: str = "US") -> set[int]:
-    """Every id of ``kind`` matching ``query``: all its words as prefixes, or its digits for a phone number."""
+def matching_ids(repo: Repository, kind: str, query: str, region: str, divisions: set[str] | None) -> set[int]:
+    """Every id of ``kind`` in ``divisions`` (None: all) matching ``query``: all its words as prefixes, or its
+    digits for a phone number. A record is found through a linked one only if that one is visible too."""
     if looks_like_phone(query):
         _, found = phone_matches(repo, query, region, (kind,))
-        return found[kind] | repo.find_prefix(f"{kind}.digits", digits_of(query))
+        return visible_only(repo, kind, found[kind] | repo.find_prefix(f"{kind}.digits", digits_of(query)),
+                            divisions)
     terms = sorted(set(words(query)), key=len, reverse=True)  # longer words narrow fastest
     if not terms:
         return set()
-    ids = _term_matches(repo, kind, terms[0])
+    ids = _term_matches(repo, kind, terms[0], divisions)
     for term in terms[1:]:
         if not ids:
             break
-        ids &= _term_matches(repo, kind, term)
-    return ids
+        ids &= _term_matches(repo, kind, term, divisions)
+    return visible_only(repo, kind, ids, divisions)
 
 
 def search(
@@ -139,26 +142,25 @@ def search(
     kinds: tuple[str, ...] = KINDS,
     page: int = 1,
     page_size: int = 25,
-    region: str = "US",
+    region: str,
 ) -> SearchResult:
     page, page_size = max(page, 1), min(max(page_size, 1), 100)
-    found = {kind: visible_only(repo, kind, matching_ids(repo, kind, query, region), divisions) for kind in kinds}
+    found = {kind: matching_ids(repo, kind, query, region, divisions) for kind in kinds}
     total = sum(len(ids) for ids in found.values())
     if total > MAX_RESULTS:
         return SearchResult(query, total, [], page, page_size)
-    hits = [hit for kind, ids in found.items() for hit in _rank(repo, kind, ids, query)]
+    hits = [hit for kind, ids in found.items() for hit in _rank(repo, kind, ids, query, divisions)]
     hits.sort(key=lambda h: (-h.score, fold(h.title), h.kind, h.id))
     start = (page - 1) * page_size
     return SearchResult(query, total, hits[start:start + page_size], page, page_size)
 
 
-def _rank(repo: Repository, kind: str, ids: set[int], query: str) -> list[Hit]:
+def _rank(repo: Repository, kind: str, ids: set[int], query: str, divisions: set[str] | None) -> list[Hit]:
     docs = repo.get_many(TABLES[kind], ids)
     terms = words(query)
     organizations = {}
     if kind == "contact":
-        organization_ids = {d["organization_id"] for d in docs.values() if d.get("organization_id")}
-        organizations = repo.get_many("organizations", organization_ids)
+        organizations = linked_organizations(repo, docs.values(), divisions)
     hits = []
     for doc_id, doc in docs.items():
         if kind == "contact":
@@ -173,6 +175,13 @@ def _rank(repo: Repository, kind: str, ids: set[int], query: str) -> list[Hit]:
             names, others = words(title), set(organization_terms(doc))
         hits.append(Hit(kind, doc_id, title, subtitle, _score(terms, names, others)))
     return hits
+
+
+def linked_organizations(repo: Repository, contacts: Iterable[dict], divisions: set[str] | None) -> dict[int, dict]:
+    """The organizations ``contacts`` link to that are in ``divisions`` (None: all): a contact's row or card never
+    names an organization its reader cannot see."""
+    wanted = {d["organization_id"] for d in contacts if d.get("organization_id")}
+    return repo.get_many("organizations", visible_only(repo, "organization", wanted, divisions))
 
 
 def _score(terms: list[str], names: list[str], others: set[str]) -> int:

@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from core.bootstrap import open_directory as open_data_dir
 from core.directory import Directory
 from core.policy import Actor
+from core.repository import Repository
 
 ADMIN = Actor("admin")
 
@@ -26,9 +28,12 @@ def open_directory(data_dir: Path, settings_text: str | None = None) -> Director
     if settings_text is not None:
         data_dir.mkdir(parents=True, exist_ok=True)
         (data_dir / "contacts.toml").write_text(settings_text, encoding="utf-8")
-    directory = Directory.open(data_dir)
-    directory._now = Clock()
-    return directory
+    return open_data_dir(data_dir, clock=Clock())
+
+
+def store(directory: Directory) -> Repository:
+    """The store under ``directory``: for tests that check what was written, beyond what the service shows."""
+    return directory._repo
 
 
 @pytest.fixture

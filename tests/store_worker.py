@@ -8,13 +8,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from core.directory import Directory
+from tests.conftest import open_directory
 from core.errors import Conflict
 from core.policy import Actor
 
 
 def write_contacts(data_dir: Path, worker: str, count: int, compact_every: int) -> None:
-    directory = Directory.open(data_dir)
+    directory = open_directory(data_dir)
     actor = Actor(f"worker-{worker}")
     for i in range(count):
         contact = directory.create(actor, "contact", {
@@ -24,11 +24,11 @@ def write_contacts(data_dir: Path, worker: str, count: int, compact_every: int) 
         directory.add_note(actor, "contact", contact.id, f"note {i}")
         print(f"{contact.first_name}", flush=True)
         if compact_every and i % compact_every == compact_every - 1:
-            directory.repo.compact()
+            directory.compact(actor)
 
 
 def add_notes(data_dir: Path, worker: str, count: int) -> None:
-    directory = Directory.open(data_dir)
+    directory = open_directory(data_dir)
     actor = Actor(f"worker-{worker}")
     for i in range(count):
         directory.add_note(actor, "contact", 1, f"{worker}:{i}")

@@ -137,7 +137,7 @@ def test_import_of_a_missing_file_is_bad_input(tmp_path):
 def test_the_progress_bar_shows_on_a_terminal_after_a_second():
     import io
 
-    from core.cli import ProgressBar
+    from cli.output import ProgressBar
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

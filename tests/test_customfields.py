@@ -6,7 +6,7 @@ import pytest
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.policy import Actor
-from tests.conftest import ADMIN, open_directory
+from tests.conftest import ADMIN, open_directory, store
 
 FIELDS = [
     {"key": "note_line", "label": "Note line", "type": "text"},
@@ -79,7 +79,7 @@ def test_bad_values_name_field_value_and_rule(schema_directory, key, given, word
     problem = caught.value.problems[0]
     assert problem.field == f"custom_fields.{key}" and problem.value == given
     assert words in problem.message
-    assert schema_directory.repo.count("contacts") == 0
+    assert store(schema_directory).count("contacts") == 0
 
 
 def test_unknown_field_lists_the_known_ones(schema_directory):

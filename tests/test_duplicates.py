@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ValidationFailed
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, store
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_merge_keeps_every_distinct_value_and_note(directory, twins):
     assert merged.custom_fields == {"customer_id": "CUS-1", "tier": "Gold"}
     assert merged.survey_opt_out is True
     assert sorted(n.text for n in directory.notes(ADMIN, "contact", older.id)) == ["newer note", "older note"]
-    assert directory.repo.get("contacts", newer.id) is None
+    assert store(directory).get("contacts", newer.id) is None
     assert [c.id for c in directory.lookup(ADMIN, "+1 415 555 9999").contacts] == [older.id]
     assert directory.history(ADMIN, "contact", older.id)[0].detail == f"merged in contacts {newer.id}"
     assert directory.history(ADMIN, "contact", newer.id)[0].detail == f"merged into contact {older.id}"
@@ -68,7 +68,7 @@ def test_merge_refusals_change_nothing(directory, twins):
         directory.merge_contacts(ADMIN, older.id, [older.id])
     with pytest.raises(ValidationFailed, match="must name one of the contacts being merged"):
         directory.merge_contacts(ADMIN, older.id, [newer.id], choices={"first_name": 999})
-    assert directory.repo.get("contacts", newer.id) is not None
+    assert store(directory).get("contacts", newer.id) is not None
     assert len(directory.notes(ADMIN, "contact", older.id)) == 1
 
 
@@ -76,5 +76,5 @@ def test_preview_shows_the_merge_without_changing_anything(directory, twins):
     older, newer, _ = twins
     preview = directory.merge_preview(ADMIN, older.id, [newer.id], choices={"first_name": newer.id})
     assert preview.first_name == "Katharine" and len(preview.phones) == 2 and preview.id == older.id
-    assert directory.repo.get("contacts", newer.id) is not None
+    assert store(directory).get("contacts", newer.id) is not None
     assert directory.get_contact(ADMIN, older.id).first_name == "Katherine"

@@ -13,7 +13,7 @@ from core.transfer.salesforce import (
     SyncError,
     sync_salesforce,
 )
-from tests.conftest import ADMIN, store_files
+from tests.conftest import ADMIN, store, store_files
 from tests.salesforce_fake import FakeSalesforce
 from tests.test_cli import CONTACTS
 
@@ -37,7 +37,7 @@ def client(fake: FakeSalesforce, **settings) -> SalesforceClient:
 
 
 def people(directory) -> dict:
-    return {c.full_name: c for c in directory.records("contact", directory.repo.ids("contacts"))}
+    return {c.full_name: c for c in directory.records(ADMIN, "contact", store(directory).ids("contacts"))}
 
 
 def test_a_first_sync_pulls_every_page_of_accounts_and_contacts(directory, salesforce):
@@ -66,9 +66,9 @@ def test_the_next_sync_asks_only_for_what_changed_and_updates_by_salesforce_id(d
     assert (result.accounts, result.contacts) == (0, 1) and result.report.counts == {"update": 1}
     assert set(people(directory)) == {"Ada King", "Grace Hopper", "Alan Turing"}
     again = sync_salesforce(directory, ADMIN, client(salesforce))
-    assert again.contacts == 0 and directory.sync_mark("salesforce") == "2026-11-20T08:30:00.000+0000"
+    assert again.contacts == 0 and directory.sync_mark(ADMIN, "salesforce") == "2026-11-20T08:30:00.000+0000"
     full = sync_salesforce(directory, ADMIN, client(salesforce), full=True)
-    assert set(full.report.counts) == {"unchanged"} and directory.repo.count("contacts") == 3
+    assert set(full.report.counts) == {"unchanged"} and store(directory).count("contacts") == 3
 
 
 def test_a_contact_already_in_the_directory_is_linked_not_duplicated(directory, salesforce):
@@ -76,7 +76,7 @@ def test_a_contact_already_in_the_directory_is_linked_not_duplicated(directory, 
                                         "emails": [{"address": "grace@example.com"}]})
     sync_salesforce(directory, ADMIN, client(salesforce))
     grace = people(directory)["Grace Hopper"]
-    assert directory.repo.count("contacts") == 3 and grace.external_ids[0].source == "salesforce"
+    assert store(directory).count("contacts") == 3 and grace.external_ids[0].source == "salesforce"
 
 
 def test_an_expired_session_logs_in_again_with_client_credentials(directory, salesforce):
@@ -106,7 +106,7 @@ def test_a_used_up_request_limit_midway_through_paging_changes_nothing(directory
     salesforce.fail_next(403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
     with pytest.raises(SyncError):
         sync_salesforce(directory, ADMIN, sync)
-    assert store_files(data_dir) == before and directory.sync_mark("salesforce") is None
+    assert store_files(data_dir) == before and directory.sync_mark(ADMIN, "salesforce") is None
 
 
 def test_a_busy_server_is_retried_after_the_time_it_asks_for(directory, salesforce):

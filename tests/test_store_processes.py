@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.directory import Directory
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, open_directory, store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,8 +36,8 @@ def test_kill_9_in_the_middle_of_writes_loses_no_acknowledged_write(data_dir):
         time.sleep(rng.random() * 0.01)  # land the kill anywhere: inside a write, a flush, a compaction
         process.send_signal(signal.SIGKILL)
         process.wait()
-        directory = Directory.open(data_dir)
-        names = {d["first_name"] for d in directory.repo.get_many("contacts", directory.repo.ids("contacts")).values()}
+        directory = open_directory(data_dir)
+        names = {d["first_name"] for d in store(directory).get_many("contacts", store(directory).ids("contacts")).values()}
         missing = [name for name in acknowledged if name not in names]
         assert not missing, f"round {round_}: acknowledged writes lost: {missing}"
         for name in rng.sample(acknowledged, min(3, len(acknowledged))):
@@ -53,7 +52,7 @@ def test_kill_9_in_the_middle_of_writes_loses_no_acknowledged_write(data_dir):
 def test_two_processes_writing_at_once_lose_nothing(directory):
     directory.add_custom_field(ADMIN, "contact", {"key": "count", "label": "Count", "type": "integer"})
     directory.create(ADMIN, "contact", {"first_name": "Shared", "last_name": "Record", "custom_fields": {"count": 0}})
-    processes = [worker("notes", directory.repo.db.storage.directory, w, 60) for w in (1, 2)]
+    processes = [worker("notes", store(directory).db.storage.directory, w, 60) for w in (1, 2)]
     for process in processes:
         out, err = process.communicate(timeout=120)
         assert process.returncode == 0, err

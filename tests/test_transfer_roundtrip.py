@@ -12,7 +12,7 @@ from core.demo import populate
 from core.errors import PermissionDenied, ValidationFailed
 from core.policy import Actor
 from core.transfer.files import ImportOptions, export_file, import_file
-from tests.conftest import ADMIN, open_directory, store_files
+from tests.conftest import ADMIN, open_directory, store, store_files
 
 SYSTEM = {"id", "version", "created_at", "modified_at", "organization_id"}
 
@@ -26,7 +26,7 @@ def source(tmp_path_factory):
     # gaps in the ids, which a restore must keep
     directory.delete(ADMIN, "contact", 5)
     directory.delete(ADMIN, "organization", 2)
-    contact = directory.records("contact", directory.repo.ids("contacts")[:1])[0]
+    contact = directory.records(ADMIN, "contact", store(directory).ids("contacts")[:1])[0]
     interaction = directory.record_interaction(ADMIN, contact.id, kind="call", channel_id="C1", message_ts="1.2")
     directory.add_note(ADMIN, "contact", contact.id, "Called about the invoice.\nSecond line, \"quoted\".",
                        {"channel_id": "C1", "interaction_id": interaction.id})
@@ -38,8 +38,8 @@ def source(tmp_path_factory):
 
 def content(directory, kind: str) -> list[dict]:
     """Records as a person compares them: every field but ids and times, organization by name."""
-    records = directory.records(kind, directory.repo.ids(f"{kind}s"))
-    names = {o.id: o.name for o in directory.records("organization", directory.repo.ids("organizations"))}
+    records = directory.records(ADMIN, kind, store(directory).ids(f"{kind}s"))
+    names = {o.id: o.name for o in directory.records(ADMIN, "organization", store(directory).ids("organizations"))}
     rows = []
     for record in records:
         row = record.model_dump(mode="json", exclude=SYSTEM)
@@ -67,7 +67,7 @@ def test_jsonl_restores_everything_exactly_into_an_empty_directory(source, tmp_p
     again = tmp_path / "again.jsonl"
     export_file(target, ADMIN, again)
     assert backup_lines(again) == backup_lines(backup)
-    contact_id = source.repo.ids("contacts")[0]
+    contact_id = store(source).ids("contacts")[0]
     assert target.profile(ADMIN, "contact", contact_id).notes[0].text.startswith("Called about the invoice.")
     target.close()
 
@@ -79,11 +79,11 @@ def test_jsonl_into_a_directory_with_records_merges_without_duplicates(source, t
     target.create(ADMIN, "contact", {"first_name": "Already", "last_name": "Here"})
     first = import_file(target, ADMIN, backup)
     assert not first.report.errors
-    assert target.repo.count("contacts") == source.repo.count("contacts") + 1
-    assert target.repo.count("notes") == source.repo.count("notes")
+    assert store(target).count("contacts") == store(source).count("contacts") + 1
+    assert store(target).count("notes") == store(source).count("notes")
     second = import_file(target, ADMIN, backup)
     assert set(second.report.counts) == {"unchanged"}
-    assert target.repo.count("notes") == source.repo.count("notes")
+    assert store(target).count("notes") == store(source).count("notes")
     target.close()
 
 
@@ -179,14 +179,14 @@ def test_vcards_as_an_iphone_writes_them(directory, tmp_path):
     path.write_text(APPLE, encoding="utf-8")
     result = import_file(directory, ADMIN, path, ImportOptions())
     assert not result.report.errors and result.report.counts == {"create": 1, "unchanged": 1}
-    [ada] = directory.records("contact", directory.repo.ids("contacts"))
+    [ada] = directory.records(ADMIN, "contact", store(directory).ids("contacts"))
     assert (ada.salutation, ada.first_name, ada.middle_name, ada.last_name, ada.title) == (
         "Lady", "Ada", "Augusta", "Lovelace", "Countess")
     assert [(p.kind.value, p.e164) for p in ada.phones] == [("cell", "+447911123456"), ("work", None)]
     assert [e.address for e in ada.emails] == ["ada@example.com"]
     assert ada.address.city == "London" and ada.socials[0].handle == "ada_l"
     assert directory.get_organization(ADMIN, ada.organization_id).name == "Analytical Engines Ltd"
-    assert directory.repo.count("organizations") == 1  # the company card is the organization the contact names
+    assert store(directory).count("organizations") == 1  # the company card is the organization the contact names
     assert [n.text for n in directory.notes(ADMIN, "contact", ada.id)] == ["Prefers email, not calls."]
     import_file(directory, ADMIN, path)
     assert len(directory.notes(ADMIN, "contact", ada.id)) == 1  # importing again does not repeat the note
@@ -196,7 +196,7 @@ def test_vcard_4_tel_uris_and_a_card_without_a_last_name(directory, tmp_path):
     path = tmp_path / "google.vcf"
     path.write_text(GOOGLE_V4, encoding="utf-8")
     result = import_file(directory, ADMIN, path)
-    [grace] = directory.records("contact", directory.repo.ids("contacts"))
+    [grace] = directory.records(ADMIN, "contact", store(directory).ids("contacts"))
     assert [(p.kind.value, p.e164, p.extension) for p in grace.phones] == [("cell", "+14155552671", "12")]
     assert grace.external_ids[0].value == "urn:uuid:4fbe8971-0bc3-424c-9c26-36c3e1eff6b1"
     [error] = result.report.errors

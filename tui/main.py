@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.config import default_data_dir
-from core.directory import Directory
+from core.bootstrap import open_directory
 from core.errors import ContactsError
 from core.policy import Actor
 from tui.app import ContactsApp
@@ -22,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data_dir = args.data_dir or default_data_dir()
     try:
-        directory = Directory.open(data_dir)
+        directory = open_directory(data_dir)
     except ContactsError as error:
         print(f"contacts-tui: {error}", file=sys.stderr)
         return 2

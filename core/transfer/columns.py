@@ -116,7 +116,7 @@ class Mapping:
         if unknown:
             raise ValidationFailed.one(
                 "mapping", unknown[0],
-                f"in {path} is not a column the importer reads (see `contacts import --columns`)",
+                f"in {path} is not a column the importer reads", fix="columns",
             )
         separator = data.get("list_separator", ";")
         return cls({fold(k): v for k, v in columns.items()}, separator)

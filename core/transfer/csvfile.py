@@ -21,7 +21,7 @@ from core.transfer.columns import (
     Mapping,
     column_named,
 )
-from core.transfer.plan import Incoming, Outcome
+from core.transfer.plan import ImportAction, Incoming, Outcome
 
 DELIMITERS = (",", ";", "\t", "|")
 LIST_TARGETS = ("phones:", "emails:", "socials:", "websites", "tags", "external_ids", "sms")
@@ -185,7 +185,7 @@ def _decoded(path: Path, data: bytes, encoding: str | None) -> str:
         raise ValidationFailed.one(
             "file", str(path),
             f"is not {encoding or 'UTF-8'} text: byte 0x{byte:02X} on line {line} cannot be read. Save it as UTF-8 "
-            "(\"CSV UTF-8\" in Excel), or name its encoding, for example --encoding cp1252",
+            "(\"CSV UTF-8\" in Excel), or name its encoding, for example cp1252", fix="encoding",
         ) from None
 
 
@@ -194,8 +194,8 @@ def _check_header(path: Path, header: list[str], columns: list[Column | None]) -
     if not known:
         shown = ", ".join(repr(h) for h in header[:8])
         raise ValidationFailed.one(
-            "header", shown, f"no column of {path.name} is one the importer reads; use the names "
-                             "`contacts import --columns` lists, or a mapping file (--mapping)")
+            "header", shown, f"no column of {path.name} is one the importer reads; use the column names import "
+                             "reads, or a mapping file of your export's headers", fix="mapping")
     seen: dict[str, str] = {}
     for name, column in zip(header, columns, strict=True):
         if column is None:
@@ -224,7 +224,7 @@ def write_rejects(path: Path, csv_file: CsvFile, outcomes: Iterable[Outcome]) ->
         keep = [i for i, h in enumerate(csv_file.header) if h.strip() != ERRORS_COLUMN]
         writer.writerow([*header, ERRORS_COLUMN])
         for outcome in outcomes:
-            if outcome.action != "error":
+            if outcome.action is not ImportAction.error:
                 continue
             values = list(outcome.source or [])
             values += [""] * (len(csv_file.header) - len(values))
@@ -251,18 +251,18 @@ def export_csv(directory: Directory, actor: Actor, out: io.TextIOBase,
     header = export_header(directory)
     places = {entity: {column_named(name).target: i for i, name in enumerate(names)}  # type: ignore[union-attr]
               for entity, names in header.items() if entity != "row"}
-    region, repo = directory.region, directory.repo
+    region = directory.region
     writer = csv.writer(out)
     writer.writerow([name for names in header.values() for name in names])
-    with repo.reading():
-        organizations = repo.get_many("organizations", directory.browse(actor, "organization"))
+    with directory.reading():
+        organizations = directory.documents(actor, "organization", directory.browse(actor, "organization"))
         organization_cells: dict[tuple[int, str], list[str]] = {}  # an organization is on many rows
         linked: set[int] = set()
         contact_ids = directory.browse(actor, "contact")
         total = len(contact_ids)
         for start in range(0, total, 5000):
             rows = []
-            for contact in repo.get_many("contacts", contact_ids[start:start + 5000]).values():
+            for contact in directory.documents(actor, "contact", contact_ids[start:start + 5000]).values():
                 organization = organizations.get(contact.get("organization_id"))
                 if organization is not None:
                     linked.add(contact["organization_id"])

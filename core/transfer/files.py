@@ -54,7 +54,7 @@ def format_of(path: Path, given: str | None = None) -> str:
         return FORMATS[path.suffix.casefold()]
     except KeyError:
         raise ValidationFailed.one("file", str(path), "has an extension that names no format (.csv, .vcf, "
-                                                      ".jsonl); name one with --format") from None
+                                                      ".jsonl); name the format", fix="format") from None
 
 
 def import_file(directory: Directory, actor: Actor, path: Path, options: ImportOptions | None = None,

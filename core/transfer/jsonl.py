@@ -13,35 +13,28 @@ from typing import Any
 
 import orjson
 
-from core.directory import Directory
+from core.directory import BACKUP_ORDER, Directory
 from core.errors import ContactsError, FieldProblem, ValidationFailed
+from core.kinds import RecordKind
 from core.policy import Action, Actor
-from core.text import fold
-from core.transfer.plan import Importer, Incoming, Outcome, Report
+from core.transfer.plan import ImportAction, Importer, Incoming, Outcome, Report
 
 # Export order is import order: what a line refers to comes before it.
-TYPES = {"division": "divisions", "schema": "schemas", "organization": "organizations", "contact": "contacts",
-         "relationship": "relationships", "interaction": "interactions", "note": "notes"}
-PARTIES = {"organization", "contact"}
-RESTORE_TABLES = ("organizations", "contacts", "notes", "relationships", "interactions")
+TYPES = BACKUP_ORDER
+PARTIES = {kind.value for kind in RecordKind}
 
 
 def export_jsonl(directory: Directory, actor: Actor, out: io.BufferedIOBase,
                  progress: Callable[[int, int], None] | None = None) -> int:
     """Everything in the directory (admins only: a backup holds every division)."""
-    directory.policy.require(actor, Action.configure)
-    repo, count = directory.repo, 0
-    with repo.reading():
-        total = sum(repo.count(table) for table in TYPES.values())
-        for kind, table in TYPES.items():
-            ids = sorted(repo.ids(table))
-            for start in range(0, len(ids), 5000):
-                chunk = ids[start:start + 5000]
-                docs = repo.get_many(table, chunk)
-                out.write(b"".join(orjson.dumps({"type": kind, "id": i, **docs[i]}) + b"\n" for i in chunk))
-                count += len(chunk)
-                if progress is not None:
-                    progress(count, total)
+    count = 0
+    with directory.reading():
+        total = directory.backup_size(actor)
+        for kind, chunk in directory.backup(actor):
+            out.write(b"".join(orjson.dumps({"type": kind, "id": i, **doc}) + b"\n" for i, doc in chunk))
+            count += len(chunk)
+            if progress is not None:
+                progress(count, total)
     return count
 
 
@@ -69,8 +62,8 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | FieldProblem]
 
 def import_jsonl(directory: Directory, actor: Actor, path: Path, *, dry_run: bool = False, strict: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> Report:
-    directory.policy.require(actor, Action.configure)
-    restore = not any(directory.repo.count(t) for t in RESTORE_TABLES)
+    directory.require(actor, Action.configure)
+    restore = directory.is_empty(actor)
     session = _Session(directory, actor, restore)
     importer = Importer(directory, actor, detail=f"import of {path.name}")
     total = 0
@@ -96,15 +89,26 @@ class _Session:
                 continue
             kind = obj.pop("type")
             file_id = obj.pop("id", None)
-            if kind in PARTIES:
-                yield self._party(line, kind, file_id, obj)
-                continue
             try:
+                if not isinstance(file_id, int | None) or isinstance(file_id, bool):
+                    raise ValidationFailed.one("id", file_id, "must be a whole number")
+                if kind in PARTIES:
+                    yield self._party(line, kind, file_id, obj)
+                    continue
                 action = self._other(kind, file_id, obj)
             except ContactsError as error:
                 problems = error.problems if isinstance(error, ValidationFailed) else [
                     FieldProblem(kind, file_id, str(error))]
-                yield Outcome(line, "error", f"{kind} {file_id}", problems, source=obj)
+                yield Outcome(line, ImportAction.error, f"{kind} {file_id}", problems, source=obj)
+            except KeyError as error:
+                yield Outcome(line, ImportAction.error, f"{kind} {file_id}",
+                              [FieldProblem(str(error.args[0]), None, f"is required on a {kind} line")], source=obj)
+            except (TypeError, AttributeError):
+                # A field of the wrong JSON type where a line refers to another record (an id that is a list...).
+                yield Outcome(line, ImportAction.error, f"{kind} {file_id}",
+                              [FieldProblem(kind, file_id, f"has a field of the wrong type for a {kind} line (ids "
+                                                           "are whole numbers, names and kinds are text)")],
+                              source=obj)
             else:
                 yield Outcome(line, action, f"{kind} {file_id}")
 
@@ -119,47 +123,42 @@ class _Session:
         setattr(item, kind, doc)
         return item
 
-    def _other(self, kind: str, file_id: int | None, doc: dict[str, Any]) -> str:
-        """Store a line that is not a contact or organization; say whether it was new ("create") or not."""
+    def _other(self, kind: str, file_id: int | None, doc: dict[str, Any]) -> ImportAction:
+        """Store a line that is not a contact or organization; say whether it was new or not."""
         directory, actor = self.directory, self.actor
         if kind == "division":
-            if directory.repo.find("division.name", fold(str(doc.get("name", "")))):
-                return "unchanged"
-            free = self.restore and directory.repo.get("divisions", file_id) is None
-            directory.put_attached(actor, "divisions", doc, file_id if free else None)
-            return "create"
+            if directory.division_problem(str(doc.get("name", ""))) is None:
+                return ImportAction.unchanged
+            directory.put_attached(actor, kind, doc, file_id if self.restore else None)
+            return ImportAction.create
         if kind == "schema":
-            entity = doc.get("entity", "")
-            if entity not in ("contact", "organization"):
-                raise ValidationFailed.one("entity", entity, "must be contact or organization")
-            current = directory.schema(entity)
+            current = directory.schema(RecordKind.of(str(doc.get("entity", ""))))
             if self.restore:
                 if doc.get("version", 0) <= current.version:
-                    return "unchanged"
+                    return ImportAction.unchanged
                 directory.put_schema_version(actor, doc, file_id)
-                return "create"
+                return ImportAction.create
             missing = [f for f in doc.get("fields", []) if current.field(f.get("key", "")) is None]
             for field in missing:
-                directory.add_custom_field(actor, entity, field)
-            return "update" if missing else "unchanged"
-        table = TYPES[kind]
+                directory.add_custom_field(actor, current.entity, field)
+            return ImportAction.update if missing else ImportAction.unchanged
         if kind == "note":
             doc["subject_id"] = self._mapped(doc["subject_kind"], doc["subject_id"])
             if doc.get("source", {}).get("interaction_id") is not None:
                 doc["source"]["interaction_id"] = self.ids["interaction"].get(doc["source"]["interaction_id"])
-            same = ("note.subject", f"{doc['subject_kind']}:{doc['subject_id']}", ("text", "created_at"))
+            parent, fields = (doc["subject_kind"], doc["subject_id"]), ("text", "created_at")
         elif kind == "relationship":
             doc["organization_id"] = self._mapped("organization", doc["organization_id"])
-            same = ("relationship.organization", str(doc["organization_id"]), ("user", "role"))
+            parent, fields = ("organization", doc["organization_id"]), ("user", "role")
         else:
             doc["contact_id"] = self._mapped("contact", doc["contact_id"])
-            same = ("interaction.contact", str(doc["contact_id"]), ("at", "kind"))
-        index, key, fields = same
-        existing = directory.repo.get_many(table, directory.repo.find(index, key))
+            parent, fields = ("contact", doc["contact_id"]), ("at", "kind")
+        existing = directory.attached_to(actor, kind, *parent)
         match = next((i for i, d in existing.items() if all(d.get(f) == doc.get(f) for f in fields)), None)
-        action = "unchanged"
+        action = ImportAction.unchanged
         if match is None:
-            match, action = directory.put_attached(actor, table, doc, file_id if self.restore else None), "create"
+            match = directory.put_attached(actor, kind, doc, file_id if self.restore else None)
+            action = ImportAction.create
         self.ids[kind][file_id] = match
         return action
 

@@ -10,21 +10,41 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from core.directory import TABLES, Directory, Party, dump
+from core.directory import Directory, MatchBy, Party, dump
 from core.errors import FieldProblem, ValidationFailed
+from core.indexes import email_key, external_id_key, name_key
+from core.kinds import RecordKind
 from core.models import DEFAULT_DIVISION, Contact
 from core.phones import parse_phone
 from core.policy import Action, Actor
 from core.text import fold
 
-MATCH_KINDS = ("external_id", "email", "phone")
+MATCH_KINDS = (MatchBy.external_id.value, MatchBy.email.value, MatchBy.phone.value)
 IDENTITY_NAMES = {"ext": "external id", "email": "email", "phone": "phone number"}
 # How list fields are merged into a match: items of the kinds the file gives replace those of the same kind.
 KIND_FIELDS = {"phones": "kind", "emails": "kind", "socials": "network"}
 Progress = Callable[[int, int], None]
+
+
+class ImportAction(StrEnum):
+    """What an import did (or, in a dry run, would do) with one row, card or line."""
+
+    create = "create"
+    update = "update"
+    unchanged = "unchanged"
+    error = "error"
+
+    def counted(self, written: bool) -> str:
+        """How a report counts rows that went this way ("12 created"; in a dry run "12 to create")."""
+        return _COUNTED[self][0 if written else 1]
+
+
+_COUNTED = {ImportAction.create: ("created", "to create"), ImportAction.update: ("updated", "to update"),
+            ImportAction.unchanged: ("unchanged", "unchanged"), ImportAction.error: ("rejected", "rejected")}
 
 
 @dataclass
@@ -55,24 +75,29 @@ class Write:
     notes: list[str] = field(default_factory=list)
 
     @cached_property
-    def action(self) -> str:
+    def action(self) -> ImportAction:
         """Read once the record is final (after its organization link is set)."""
         if self.previous is None:
-            return "create"
-        return "unchanged" if dump(self.record) == dump(self.previous) else "update"
+            return ImportAction.create
+        return ImportAction.unchanged if dump(self.record) == dump(self.previous) else ImportAction.update
 
 
 @dataclass
 class Outcome:
     line: int
-    action: str  # create, update, unchanged or error
+    action: ImportAction
     description: str
     problems: list[FieldProblem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     source: Any = None
 
-    def report_line(self) -> str:
-        text = f"line {self.line}: {self.action} {self.description}"
+    @property
+    def worth_reading(self) -> bool:
+        """Rows a person should look at after a real import: rejected, or with warnings."""
+        return self.action is ImportAction.error or bool(self.warnings)
+
+    def report_line(self, unit: str = "line") -> str:
+        text = f"{unit} {self.line}: {self.action} {self.description}"
         for problem in self.problems:
             text += f"\n    {problem}"
         for warning in self.warnings:
@@ -88,14 +113,14 @@ class Report:
 
     def __init__(self) -> None:
         self.outcomes: list[Outcome] = []
-        self.counts: Counter[str] = Counter()
+        self.counts: Counter[ImportAction] = Counter()
         self.warnings = 0
         self.written = False
 
     def add(self, outcome: Outcome, keep_all: bool) -> None:
         self.counts[outcome.action] += 1
         self.warnings += len(outcome.warnings)
-        if keep_all or outcome.action == "error" or outcome.warnings:
+        if keep_all or outcome.worth_reading:
             self.outcomes.append(outcome)
 
     @property
@@ -104,16 +129,16 @@ class Report:
 
     @property
     def errors(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.action == "error"]
+        return [o for o in self.outcomes if o.action is ImportAction.error]
 
     def summary(self) -> str:
-        counts = self.counts
-        parts = [f"{counts[a]} {label}" for a, label in (("create", "to create"), ("update", "to update"),
-                                                            ("unchanged", "unchanged"), ("error", "rejected"))]
-        if self.written:
-            parts = [p.replace("to create", "created").replace("to update", "updated") for p in parts]
+        """"120 rows: 100 created, 15 updated, 3 unchanged, 2 rejected; 4 warnings", and whether it was kept."""
+        return f"{self.rows} rows: {self.outcome_counts()}"
+
+    def outcome_counts(self) -> str:
+        parts = [f"{self.counts[a]} {a.counted(self.written)}" for a in ImportAction]
         warnings = f"; {self.warnings} warnings" if self.warnings else ""
-        return f"{self.rows} rows: " + ", ".join(parts) + warnings
+        return ", ".join(parts) + warnings + ("" if self.written else "; nothing was written")
 
 
 @contextmanager
@@ -144,10 +169,8 @@ class Importer:
         unknown = [m for m in order if m not in MATCH_KINDS]
         if unknown or not order:
             raise ValidationFailed.one("match", ",".join(order), f"must list some of {', '.join(MATCH_KINDS)}")
-        unknown_division = directory.division_problem(division)
-        if unknown_division:
-            raise ValidationFailed([unknown_division])
-        directory.policy.require(actor, Action.edit, division)
+        division = directory.division(division).name
+        directory.require(actor, Action.edit, division)
         self.directory, self.actor, self.division = directory, actor, division
         self.match, self.detail = order, detail
         self._lines: dict[int, int] = {}  # contact id → the line of this file that wrote it
@@ -166,7 +189,7 @@ class Importer:
                     report.add(item if isinstance(item, Outcome) else self._import(item), keep_all=dry_run)
                     if progress is not None and report.rows % 500 == 0:
                         progress(report.rows, total)
-                if dry_run or (strict and report.counts["error"]):
+                if dry_run or (strict and report.counts[ImportAction.error]):
                     raise Rollback
                 if before_commit is not None:
                     before_commit()
@@ -180,9 +203,11 @@ class Importer:
 
     def _import(self, item: Incoming) -> Outcome:
         if item.problems:
-            return Outcome(item.line, "error", self._describe(item), item.problems, item.warnings, item.source)
+            return Outcome(item.line, ImportAction.error, self._describe(item), item.problems, item.warnings,
+                           item.source)
         if not item.contact and not item.organization:
-            return Outcome(item.line, "error", "", [FieldProblem("row", "", "has no contact or account values")],
+            return Outcome(item.line, ImportAction.error, "",
+                           [FieldProblem("row", "", "has no contact or account values")],
                            item.warnings, item.source)
         warnings = list(item.warnings)
         try:
@@ -190,12 +215,12 @@ class Importer:
             contact = self._contact(item, organization) if item.contact else None
         except ValidationFailed as error:
             problems = [self._located(p, item) for p in error.problems]
-            return Outcome(item.line, "error", self._describe(item), problems, warnings, item.source)
+            return Outcome(item.line, ImportAction.error, self._describe(item), problems, warnings, item.source)
         main = contact or organization
         if isinstance(main, Write) and main.previous is None and item.record_id is not None:
             main.record.id = item.record_id  # restoring a backup: the record keeps its id
         if isinstance(organization, Write):
-            changed_organization = organization.action != "unchanged"
+            changed_organization = organization.action is not ImportAction.unchanged
             organization_id = self._put(organization)
             for key in _organization_keys(item.organization or {}):
                 self._organizations.setdefault(key, (organization_id, item.line, item.organization or {}))
@@ -204,11 +229,11 @@ class Importer:
         else:
             changed_organization = False
         if isinstance(main, int):  # an organization an earlier line of this file imported already
-            return Outcome(item.line, "unchanged", f"organization {main}", [], warnings)
+            return Outcome(item.line, ImportAction.unchanged, f"organization {main}", [], warnings)
         assert main is not None
         action = main.action
-        if action == "unchanged" and changed_organization:
-            action = "update"
+        if action is ImportAction.unchanged and changed_organization:
+            action = ImportAction.update
         if contact is not None:
             self._put(contact)
             warnings += self._phone_warnings(item)
@@ -220,7 +245,7 @@ class Importer:
         return Outcome(item.line, action, self._describe(item, main), [], warnings)
 
     def _put(self, write: Write) -> int:
-        if write.action != "unchanged":
+        if write.action is not ImportAction.unchanged:
             self.directory.put_validated(self.actor, write.kind, write.record, write.previous, self.detail)
         for text in write.notes:
             self.directory.add_note(self.actor, write.kind, write.record.id, text)  # type: ignore[arg-type]
@@ -263,15 +288,14 @@ class Importer:
         return self._write_for("organization", data, matched, "organization")
 
     def _match_organization(self, data: dict[str, Any]) -> int | None:
-        repo = self.directory.repo
-        for item in data.get("external_ids", ()):
-            found = repo.find("organization.external_id", f"{fold(item['source'])}={item['value']}")
-            if found:
-                return self._single("organization", found, f"external id {item['source']} {item['value']}")
+        keys = [(MatchBy.external_id, item["value"], item["source"], f"external id {item['source']} {item['value']}")
+                for item in data.get("external_ids", ())]
         if data.get("name"):
-            found = repo.find("organization.order", fold(data["name"].strip()))
+            keys.append((MatchBy.name, data["name"], "", f"name {data['name']!r}"))
+        for by, value, source, what in keys:
+            found = self.directory.matching(self.actor, RecordKind.organization, by, value, source)
             if found:
-                return self._single("organization", found, f"name {data['name']!r}")
+                return self._single(RecordKind.organization, found, what)
         return None
 
     # ----- contacts
@@ -297,28 +321,25 @@ class Importer:
 
     def _match_contact(self, data: dict[str, Any]) -> tuple[int, str] | None:
         """The contact ``data`` describes, by the first key in the match order that finds one, and how."""
-        repo, region = self.directory.repo, self.directory.region
+        region = self.directory.region
         for kind in self.match:
-            if kind == "external_id":
-                keys = [(f"{fold(i['source'])}={i['value']}", f"external id {i['source']} {i['value']}")
+            by = MatchBy(kind)
+            if by is MatchBy.external_id:
+                keys = [(i["value"], i["source"], f"external id {i['source']} {i['value']}")
                         for i in data.get("external_ids", ())]
-                index = "contact.external_id"
-            elif kind == "email":
-                keys = [(e["address"].strip().casefold(), f"email {e['address']}") for e in data.get("emails", ())]
-                index = "contact.email"
+            elif by is MatchBy.email:
+                keys = [(e["address"], "", f"email {e['address']}") for e in data.get("emails", ())]
             else:
                 numbers = [parse_phone(p["raw"], p.get("region") or region).e164 for p in data.get("phones", ())]
-                keys = [(n, f"phone {n}") for n in numbers if n]
-                index = "contact.phone"
-            for key, what in keys:
-                found = repo.find(index, key)
+                keys = [(n, "", f"phone {n}") for n in numbers if n]
+            for value, source, what in keys:
+                found = self.directory.matching(self.actor, RecordKind.contact, by, value, source)
                 if found:
-                    return self._single("contact", found, what), what
+                    return self._single(RecordKind.contact, found, what), what
         return None
 
     def _existing_notes(self, contact_id: int) -> set[str]:
-        repo = self.directory.repo
-        return {d["text"] for d in repo.get_many("notes", repo.find("note.subject", f"contact:{contact_id}")).values()}
+        return {n.text for n in self.directory.notes(self.actor, RecordKind.contact, contact_id)}
 
     def _unmatched_keys_of(self, record: Party) -> list[str]:
         """Keys of the kinds the match order leaves out. Two rows sharing a key of a kind it includes need no
@@ -326,9 +347,9 @@ class Importer:
         assert isinstance(record, Contact)
         keys = []
         if "external_id" not in self.match:
-            keys += [f"ext:{fold(i.source)}={i.value}" for i in record.external_ids]
+            keys += [f"ext:{external_id_key(i.source, i.value)}" for i in record.external_ids]
         if "email" not in self.match:
-            keys += [f"email:{e.address.casefold()}" for e in record.emails]
+            keys += [f"email:{email_key(e.address)}" for e in record.emails]
         if "phone" not in self.match:
             keys += [f"phone:{p.e164}" for p in record.phones if p.e164]
         return keys
@@ -344,13 +365,15 @@ class Importer:
 
     # ----- shared
 
-    def _single(self, kind: str, found: set[int], what: str) -> int:
+    def _single(self, kind: RecordKind, found: list[int], what: str) -> int:
+        """The one record a key found (among those the importer may see), if the importer may change it."""
         if len(found) > 1:
-            ids = ", ".join(str(i) for i in sorted(found)[:5])
-            raise ValidationFailed.one("row", what, f"matches several {kind}s ({ids}); make the key unique first")
-        record_id = next(iter(found))
-        division = self.directory.repo.get(TABLES[kind], record_id).get("division", DEFAULT_DIVISION)
-        if not self.directory.policy.allows(self.actor, Action.edit, division):
+            ids = ", ".join(str(i) for i in found[:5])
+            raise ValidationFailed.one("row", what, f"matches several {kind.plural} ({ids}); make the key unique "
+                                                    "first")
+        record_id = found[0]
+        division = self.directory.get(self.actor, kind, record_id).division
+        if not self.directory.can(self.actor, Action.edit, division):
             raise ValidationFailed.one("row", what, f"matches {kind} {record_id} in division {division}, "
                                                     "which you cannot edit")
         return record_id
@@ -362,7 +385,7 @@ class Importer:
             if matched is None:
                 record = directory.validate(kind, {"division": self.division, **data})
                 return Write(kind, record, None)
-            previous = directory.records(kind, [matched])[0]
+            previous = directory.get(self.actor, kind, matched)
             stored = dump(previous)
             merged, shifts = _merge(
                 previous.model_dump(mode="json", exclude={"id", "version", "created_at", "modified_at"}), data,
@@ -382,9 +405,9 @@ class Importer:
                                     for p in error.problems]) from None
 
 def _organization_keys(data: dict[str, Any]) -> list[str]:
-    keys = [f"ext:{fold(i['source'])}={i['value']}" for i in data.get("external_ids", ())]
+    keys = [f"ext:{external_id_key(i['source'], i['value'])}" for i in data.get("external_ids", ())]
     if data.get("name"):
-        keys.append(f"name:{fold(data['name'].strip())}")
+        keys.append(f"name:{name_key(data['name'])}")
     return keys
 
 

@@ -18,16 +18,18 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from core.directory import Directory
-from core.errors import ContactsError, ValidationFailed
+from core.directory import Directory, MatchBy
+from core.errors import ContactsError, FieldProblem, ValidationFailed
+from core.kinds import RecordKind
 from core.models import DEFAULT_DIVISION
 from core.phones import is_region
 from core.policy import Action, Actor
 from core.transfer.plan import Importer, Incoming, Report
 
 SOURCE = "salesforce"
+SETTING_NAMES = ("instance_url", "access_token", "client_id", "client_secret")
 API_VERSION = "v61.0"
 ACCOUNT_FIELDS = ("Id", "Name", "Phone", "Fax", "Website", "Industry", "Type", "BillingStreet", "BillingCity",
                   "BillingState", "BillingPostalCode", "BillingCountry", "LastModifiedDate")
@@ -47,23 +49,25 @@ class SalesforceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     instance_url: str | None = None
-    access_token: str | None = None
+    access_token: SecretStr | None = None
     client_id: str | None = None
-    client_secret: str | None = None
+    client_secret: SecretStr | None = None
     division: str = DEFAULT_DIVISION
 
     @classmethod
     def load(cls, directory: Directory, environ: dict[str, str] | None = None) -> SalesforceSettings:
         environ = dict(os.environ if environ is None else environ)
         section = (directory.settings.model_extra or {}).get("salesforce", {})
+        if not isinstance(section, dict):
+            raise ValidationFailed.one("[salesforce]", None, "in contacts.toml must be a table of settings")
+        values = {**section, **{field: environ[f"SALESFORCE_{field.upper()}"] for field in SETTING_NAMES
+                                if environ.get(f"SALESFORCE_{field.upper()}")}}
         try:
-            settings = cls.model_validate(section)
+            settings = cls.model_validate(values)
         except ValidationError as error:
-            raise ValidationFailed.one("salesforce", section, f"in contacts.toml is not valid: {error}") from None
-        for field in ("instance_url", "access_token", "client_id", "client_secret"):
-            value = environ.get(f"SALESFORCE_{field.upper()}")
-            if value:
-                setattr(settings, field, value)
+            # Never the values themselves: a typo next to client_secret must not print the secret.
+            raise ValidationFailed([FieldProblem(f"[salesforce] {'.'.join(str(p) for p in e['loc'])}", None,
+                                                 e["msg"]) for e in error.errors()]) from None
         if not settings.instance_url:
             raise ValidationFailed.one("SALESFORCE_INSTANCE_URL", None, "is needed (your org's https://….my."
                                        "salesforce.com), in the environment or [salesforce] in contacts.toml")
@@ -80,7 +84,7 @@ class SalesforceClient:
                  sleep: Callable[[float], None] = time.sleep):
         self.settings, self.timeout, self.sleep = settings, timeout, sleep
         self.instance_url = (settings.instance_url or "").rstrip("/")
-        self.token = settings.access_token
+        self.token = settings.access_token.get_secret_value() if settings.access_token else None
         if not self.token:
             self._log_in()
 
@@ -128,8 +132,9 @@ class SalesforceClient:
         raise AssertionError("unreachable")
 
     def _log_in(self) -> None:
+        secret = self.settings.client_secret.get_secret_value() if self.settings.client_secret else ""
         body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": self.settings.client_id,
-                                       "client_secret": self.settings.client_secret}).encode()
+                                       "client_secret": secret}).encode()
         request = urllib.request.Request(f"{self.instance_url}/services/oauth2/token", data=body, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
@@ -175,15 +180,15 @@ class SyncResult:
 def sync_salesforce(directory: Directory, actor: Actor, client: SalesforceClient, *, full: bool = False,
                     division: str = DEFAULT_DIVISION, dry_run: bool = False,
                     progress: Callable[[int, int], None] | None = None) -> SyncResult:
-    directory.policy.require(actor, Action.configure)
-    since = None if full else directory.sync_mark(SOURCE)
+    directory.require(actor, Action.configure)
+    since = None if full else directory.sync_mark(actor, SOURCE)
     where = f" WHERE LastModifiedDate > {since}" if since else ""
     accounts = list(client.query(f"SELECT {', '.join(ACCOUNT_FIELDS)} FROM Account{where} ORDER BY Id"))
     contacts = list(client.query(f"SELECT {', '.join(CONTACT_FIELDS)} FROM Contact{where} ORDER BY Id"))
     stamps = [r["LastModifiedDate"] for r in accounts + contacts if r.get("LastModifiedDate")]
     until = max(stamps, key=_instant) if stamps else since
     importer = Importer(directory, actor, division=division, detail="Salesforce sync")
-    items = _items(directory, client.instance_url, accounts, contacts)
+    items = _items(directory, actor, client.instance_url, accounts, contacts)
     report = importer.run(items, dry_run=dry_run, progress=progress, total=len(accounts) + len(contacts),
                           before_commit=lambda: until and directory.set_sync_mark(actor, SOURCE, until))
     return SyncResult(report, len(accounts), len(contacts), since, until)
@@ -193,7 +198,8 @@ def _instant(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("+0000", "+00:00"))
 
 
-def _items(directory: Directory, instance_url: str, accounts: list[dict], contacts: list[dict]) -> Iterator[Incoming]:
+def _items(directory: Directory, actor: Actor, instance_url: str, accounts: list[dict],
+           contacts: list[dict]) -> Iterator[Incoming]:
     """Accounts first; each contact then finds its account among what the import has written so far."""
     for number, account in enumerate(accounts, 1):
         yield Incoming(number, organization=_organization(account, instance_url), source=account,
@@ -202,8 +208,8 @@ def _items(directory: Directory, instance_url: str, accounts: list[dict], contac
         data = _contact(contact, instance_url)
         account_id = contact.get("AccountId")
         if account_id:
-            found = directory.repo.find("organization.external_id", f"{SOURCE}={account_id}")
-            data["organization_id"] = min(found) if found else None
+            found = directory.matching(actor, RecordKind.organization, MatchBy.external_id, account_id, SOURCE)
+            data["organization_id"] = found[0] if found else None
         yield Incoming(number, contact=data, source=contact, origins=_origins("contact", contact))
 
 

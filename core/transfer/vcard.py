@@ -36,7 +36,7 @@ def read_vcards(path: Path, *, encoding: str | None = None) -> Iterator[Incoming
         raise ValidationFailed.one("file", str(path), f"cannot be read: {error.strerror}") from None
     except UnicodeDecodeError as error:
         raise ValidationFailed.one("file", str(path), f"is not {encoding or 'UTF-8'} text (byte {error.start}); "
-                                                      "name its encoding with --encoding") from None
+                                                      "name its encoding", fix="encoding") from None
     starts = [n for n, line in enumerate(text.splitlines(), 1) if line.strip().upper() == "BEGIN:VCARD"]
     if not starts:
         raise ValidationFailed.one("file", str(path), "holds no vCard (no BEGIN:VCARD line)")
@@ -146,11 +146,11 @@ def export_vcards(directory: Directory, actor: Actor, out: io.TextIOBase, versio
     if version not in VERSIONS:
         raise ValidationFailed.one("version", version, f"must be one of {', '.join(VERSIONS)}")
     ids = directory.browse(actor, "contact")
-    names = {o.id: o.name for o in directory.records("organization", directory.browse(actor, "organization"))}
+    names = {o.id: o.name for o in directory.records(actor, "organization", directory.browse(actor, "organization"))}
     for start in range(0, len(ids), 2000):
-        for contact in directory.records("contact", ids[start:start + 2000]):
-            out.write(_card(contact, names.get(contact.organization_id), version,  # type: ignore[union-attr]
-                            directory.region))
+        for contact in directory.records(actor, "contact", ids[start:start + 2000]):
+            assert isinstance(contact, Contact)
+            out.write(_card(contact, names.get(contact.organization_id), version, directory.region))
         if progress is not None:
             progress(min(start + 2000, len(ids)), len(ids))
     return len(ids)

@@ -26,6 +26,10 @@ role = "admin"
 role = "agent"
 divisions = ["Home"]
 
+[access.users."mail.agent@acme.example"]
+role = "agent"
+divisions = ["Home"]
+
 [access.users.slack-screen-pop]
 role = "agent"
 

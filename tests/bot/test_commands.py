@@ -126,7 +126,6 @@ def test_sms_on_and_off(slack, fake_slack, directory):
 
 
 def test_users_can_be_matched_by_email(start_bot, fake_slack, directory):
-    directory.policy.config.users["mail.agent@acme.example"] = directory.policy.config.users["U0AGENT"]
     sender = start_bot(SlackSettings(match_by_email=True))
     sender.command("optout #1", user="U0MAIL")
     assert "will get no automated surveys" in shown(fake_slack.reply()["blocks"])

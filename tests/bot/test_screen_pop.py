@@ -22,7 +22,24 @@ def test_a_call_from_a_known_number_pops_the_card_in_the_thread(slack, fake_slac
     interaction = directory.interactions(ADMIN, 1)[0]
     assert interaction.kind == "call" and interaction.summary == "Incoming call from +1 (415) 555-2671 on line 3"
     assert interaction.permalink == "https://acme.slack.com/archives/C0CALLS/p1700000100000200"
-    assert "Incoming call from +1 (415) 555-2671" in shown(posted["blocks"])  # the card lists recent interactions
+    in_channel = shown(posted["blocks"])
+    assert "Acme Towing" in in_channel and "The call is recorded" in in_channel
+    # Whoever reads the channel sees who called, not the record: no numbers, notes or custom fields.
+    assert "555" not in in_channel and "Prefers email" not in in_channel and "Gold" not in in_channel
+    view = next(b["accessory"] for b in posted["blocks"] if b.get("accessory", {}).get("action_id") == "view_record")
+    slack.action("view_record", view["value"], user="U0AGENT", response="details")
+    card = shown(fake_slack.reply("details")["blocks"])  # opened under the agent's own permissions
+    assert "Prefers email" in card and "Incoming call from +1 (415) 555-2671" in card
+
+
+def test_a_screen_pop_details_button_shows_nothing_to_someone_outside_the_division(slack, fake_slack, directory):
+    announce(slack, "Incoming call from +44 20 7946 0958")  # Erik, in EMEA: the screen pop's agent sees all
+    posted = fake_slack.wait("/api/chat.postMessage")[0].params
+    assert "Erik Emea" in shown(posted["blocks"]) and "7946" not in shown(posted["blocks"])
+    view = next(b["accessory"] for b in posted["blocks"] if b.get("accessory", {}).get("action_id") == "view_record")
+    slack.action("view_record", view["value"], user="U0AGENT", response="details")
+    refused = shown(fake_slack.reply("details")["blocks"])
+    assert "no contact with id" in refused and "7946" not in refused and "Emea" not in refused
 
 
 def test_notes_from_the_call_thread_link_to_the_interaction(slack, fake_slack, directory):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.directory import Directory
+from tests.conftest import open_directory
 from tests.tui.conftest import ADMIN, SIZE, settle
 from tui.app import ContactsApp
 
@@ -19,7 +19,7 @@ from store_bench import build_ours  # noqa: E402
 @pytest.mark.slow
 async def test_a_search_over_100k_contacts_does_not_block_input(tmp_path):
     build_ours(tmp_path / "big", 100_000)
-    directory = Directory.open(tmp_path / "big")
+    directory = open_directory(tmp_path / "big")
     browse = directory.browse
 
     def slow_browse(*args, **kwargs):  # as if the disk or the machine were slow: the UI must not wait for it

@@ -6,6 +6,7 @@ import csv
 
 from textual.widgets import Input, ProgressBar, RichLog, Static
 
+from tests.conftest import store
 from tests.tui.conftest import ADMIN, SIZE, make_app, press, settle
 from tui.screens.transfer import ExportScreen, ImportScreen
 
@@ -38,7 +39,7 @@ async def run_on(pilot, key: str, path, button: str) -> None:
 async def test_check_then_import_a_csv(directory, tmp_path):
     source = tmp_path / "people.csv"
     source.write_text(ROWS, encoding="utf-8")
-    before = directory.repo.count("contacts")
+    before = store(directory).count("contacts")
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "f7")
@@ -50,7 +51,7 @@ async def test_check_then_import_a_csv(directory, tmp_path):
         assert "nothing was written" in summary(pilot.app)
         assert report_lines(pilot.app)[:3] == ["line 3: error contact Broken", "    Contact Last Name: is required",
                                                "line 2: create contact Imported Person (contact 61)"]
-        assert directory.repo.count("contacts") == before
+        assert store(directory).count("contacts") == before
         await pilot.click("#import")
         await settle(pilot)
         assert pilot.app.screen.query_one("#progress", ProgressBar).percentage == 1
@@ -84,7 +85,7 @@ async def test_export_writes_the_file(directory, tmp_path):
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
     names = sorted(f"{r['Contact First Name']} {r['Contact Last Name']}" for r in rows)
     assert names == sorted(c.first_name + " " + c.last_name
-                           for c in directory.records("contact", directory.repo.ids("contacts")))
+                           for c in directory.records(ADMIN, "contact", store(directory).ids("contacts")))
 
 
 async def test_export_to_an_unknown_format_is_refused(directory, tmp_path):

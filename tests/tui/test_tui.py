@@ -6,7 +6,7 @@ import asyncio
 
 from textual.widgets import Button, Input, Static, TextArea
 
-from core.directory import Directory
+from tests.conftest import open_directory, store
 from tests.tui.conftest import ADMIN, SIZE, make_app, press, settle
 from tui.screens.record_form import RecordForm
 from tui.widgets.detail import DetailPane
@@ -36,7 +36,7 @@ async def test_lists_every_contact_in_name_order_with_the_first_in_full(director
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert count_text(pilot.app) == "60 contacts"
-        first = directory.rows("contact", directory.browse(ADMIN, "contact")[:1])[0]
+        first = directory.rows(ADMIN, "contact", directory.browse(ADMIN, "contact")[:1])[0]
         assert list_lines(pilot.app)[0].startswith(first.name)
         assert first.name in detail_text(pilot.app) and "Notes (1)" in detail_text(pilot.app)
 
@@ -60,7 +60,7 @@ async def test_escape_clears_the_search_and_arrows_move_the_detail(directory):
         await pilot.press("escape")
         await asyncio.sleep(0.3)
         await settle(pilot)
-        second = directory.rows("contact", directory.browse(ADMIN, "contact")[1:2])[0]
+        second = directory.rows(ADMIN, "contact", directory.browse(ADMIN, "contact")[1:2])[0]
         await press(pilot, "down")
         assert second.name in detail_text(pilot.app)
 
@@ -135,18 +135,18 @@ async def test_delete_asks_first(directory):
         await press(pilot, "delete")
         await pilot.click("#no")
         await settle(pilot)
-        assert directory.repo.get("contacts", record_id) is not None
+        assert store(directory).get("contacts", record_id) is not None
         await press(pilot, "delete")
         await pilot.click("#yes")
         await settle(pilot)
-        assert directory.repo.get("contacts", record_id) is None
+        assert store(directory).get("contacts", record_id) is None
         assert count_text(pilot.app) == "59 contacts"
 
 
 async def test_changes_from_another_process_appear_without_a_restart(directory, tmp_path):
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
-        bot = Directory.open(tmp_path / "data")  # a second handle, as the bot would have
+        bot = open_directory(tmp_path / "data")  # a second handle, as the bot would have
         bot.create(ADMIN, "contact", {"first_name": "Aaron", "last_name": "Aardvark"})
         bot.close()
         await asyncio.sleep(1.3)
@@ -250,13 +250,13 @@ async def test_duplicates_are_merged_with_values_chosen_field_by_field(directory
         merge.query_one("#choice-title").value = second.id
         await settle(pilot)
         assert "New title" in str(merge.query_one("#preview").render())
-        assert directory.repo.get("contacts", second.id) is not None  # a preview changes nothing
+        assert store(directory).get("contacts", second.id) is not None  # a preview changes nothing
         await press(pilot, "ctrl+s")
         await pilot.click("#yes")
         await settle(pilot)
     merged = directory.get_contact(ADMIN, first.id)
     assert merged.title == "New title" and [p.e164 for p in merged.phones] == ["+14155550150", "+14155550151"]
-    assert directory.repo.get("contacts", second.id) is None
+    assert store(directory).get("contacts", second.id) is None
 
 
 async def test_create_an_organization_with_custom_fields(directory):

@@ -54,7 +54,7 @@ class MainScreen(Screen):
                 yield Tabs(Tab("Contacts", id="contact"), Tab("Organizations", id="organization"), id="kinds")
                 yield SearchBox(placeholder="Search: name, number in any format, email, organization, id…", id="search")
                 yield Static(id="count")
-                yield RecordList(directory, id="records")
+                yield RecordList(directory, self.app.actor, id="records")
             yield DetailPane(id="detail")
         yield Footer()
 
@@ -102,7 +102,7 @@ class MainScreen(Screen):
 
     @work(thread=True, exclusive=True, group="changes")
     def pick_up_changes(self) -> None:
-        if self.app.directory.repo.refresh():  # another process (the bot) wrote something
+        if self.app.directory.refresh(self.app.actor):  # another process (the bot) wrote something
             self.app.call_from_thread(self.changed_elsewhere)
 
     def changed_elsewhere(self) -> None:
@@ -221,7 +221,7 @@ class MainScreen(Screen):
         record_id, kind = self.records.highlighted, self.records.kind
         if record_id is None:
             return None
-        rows = self.app.directory.rows(kind, [record_id])
+        rows = self.app.directory.rows(self.app.actor, kind, [record_id])
         return kind, record_id, rows[0].name if rows else str(record_id)
 
     def _after_manager(self, _: None = None) -> None:

@@ -56,7 +56,7 @@ class DuplicatesScreen(ModalScreen[bool]):
     def load_groups(self) -> None:
         directory, actor = self.app.directory, self.app.actor
         groups = directory.find_duplicates(actor, self.contact_id)
-        names = {row.id: row.name for group in groups for row in directory.rows("contact", group.ids)}
+        names = {row.id: row.name for group in groups for row in directory.rows(actor, "contact", group.ids)}
         self.app.call_from_thread(self.show_groups, groups, names)
 
     def show_groups(self, groups, names: dict[int, str]) -> None:

@@ -117,8 +117,9 @@ class RecordForm(Screen[int | None]):
             if self.kind == "contact":
                 organization = ""
                 if record and record.organization_id:
-                    rows = directory.rows("organization", [record.organization_id])
+                    rows = directory.rows(self.app.actor, "organization", [record.organization_id])
                     organization = rows[0].name if rows else ""
+                self._shown_organization = organization
                 yield from self._field("organization_id", "Organization",
                                        Input(organization, id="f-organization", suggester=OrganizationNames(self)))
                 with Horizontal(classes="field switch-field"):
@@ -281,7 +282,9 @@ class RecordForm(Screen[int | None]):
         problems: list[FieldProblem] = []
         if self.kind == "contact":
             name = data.pop("organization").strip()
-            data["organization_id"] = self._organization_id(name, problems)
+            # Left as shown, the link stays as it is, even to an organization the person cannot see (shown blank).
+            if not (self.record and name == self._shown_organization):
+                data["organization_id"] = self._organization_id(name, problems)
         self.show_errors(problems)
         if problems:
             return

@@ -18,7 +18,7 @@ from textual.widgets import Button, DirectoryTree, Input, Label, ProgressBar, Ri
 from core.errors import ContactsError
 from core.models import DEFAULT_DIVISION
 from core.transfer.files import FORMATS, ImportOptions, ImportResult, export_file, format_of, import_file
-from core.transfer.plan import Report
+from core.transfer.plan import ImportAction, Report
 from tui.screens.dialogs import ConfirmDialog
 
 MAX_REPORT_LINES = 2000
@@ -177,8 +177,8 @@ class ImportScreen(TransferScreen):
     def finished(self, result: ImportResult) -> None:
         self.busy(False)
         report = result.report
-        self.changed = self.changed or (report.written and bool(report.counts["create"] + report.counts["update"]))
-        summary = Text(report.summary() + ("" if report.written else "; nothing was written"),
+        self.changed = self.changed or (report.written and bool(report.counts[ImportAction.create] + report.counts[ImportAction.update]))
+        summary = Text(report.summary(),
                        "bold red" if report.errors else "bold green")
         if result.rejects:
             summary.append(f"\nRejected rows are in {result.rejects}: fix them there and import that file.")
@@ -191,13 +191,13 @@ class ImportScreen(TransferScreen):
         log = self.query_one("#report", RichLog)
         shown = 0
         # Errors first: they are what someone has to act on.
-        for outcome in sorted(report.outcomes, key=lambda o: o.action != "error"):
-            if not (every_row or outcome.action == "error" or outcome.warnings):
+        for outcome in sorted(report.outcomes, key=lambda o: o.action is not ImportAction.error):
+            if not (every_row or outcome.worth_reading):
                 continue
             if shown == MAX_REPORT_LINES:
                 log.write(Text("… and more: the command `contacts import --dry-run` prints every row", "dim"))
                 break
-            style = "red" if outcome.action == "error" else "yellow" if outcome.warnings else ""
+            style = "red" if outcome.action is ImportAction.error else "yellow" if outcome.warnings else ""
             log.write(Text(outcome.report_line(), style))
             shown += 1
 

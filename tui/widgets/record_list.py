@@ -18,6 +18,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from core.directory import Directory, Row
+from core.policy import Actor
 
 COLUMNS = (("name", 0.32), ("organization", 0.28), ("phone", 0.22), ("division", 0.18))
 FLAG = " no surveys"
@@ -49,9 +50,9 @@ class RecordList(ScrollView, can_focus=True):
             super().__init__()
             self.kind, self.record_id = kind, record_id
 
-    def __init__(self, directory: Directory, **kwargs) -> None:
+    def __init__(self, directory: Directory, actor: Actor, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._directory = directory
+        self._directory, self._actor = directory, actor
         self.kind = "contact"
         self.ids: list[int] = []
         self._rows: LRUCache[int, Row | None] = LRUCache(4096)
@@ -116,7 +117,7 @@ class RecordList(ScrollView, can_focus=True):
         record_id = self.ids[index]
         if record_id not in self._rows:
             window = self.ids[index:index + max(self.size.height, 1)]
-            found = {row.id: row for row in self._directory.rows(self.kind, window)}
+            found = {row.id: row for row in self._directory.rows(self._actor, self.kind, window)}
             for other in window:
                 self._rows[other] = found.get(other)  # None: deleted meanwhile
         return self._rows.get(record_id)

@@ -1,0 +1,46 @@
+"""Bolt listeners, one module per kind of request. Each acknowledges at once, then does its work and answers
+privately. The acting user is attached to every request once, by middleware; a refusal from core, raised by any
+listener, becomes one private message here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext
+
+from bot.listeners import actions, commands, events, shortcuts, views
+from bot.listeners.common import refuse
+from bot.people import People
+from bot.settings import SlackSettings
+from core.directory import Directory
+from core.errors import ContactsError
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, directory: Directory, settings: SlackSettings) -> None:
+    people = People(app.client, settings.match_by_email)
+
+    @app.middleware
+    def attach_actor(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
+        """The Slack user behind a command or a click, as the actor core's policy knows."""
+        user = body.get("user")
+        if isinstance(user, dict):  # interactivity payloads
+            context["actor"] = people.actor(user["id"], user.get("username") or user.get("name"))
+        elif body.get("user_id"):  # slash commands
+            context["actor"] = people.actor(body["user_id"], body.get("user_name"))
+        next()
+
+    @app.error
+    def answer_failure(error: Exception, context: BoltContext) -> None:
+        if not isinstance(error, ContactsError):
+            log.error("a Slack request failed", exc_info=error)
+        respond = context.respond
+        if respond is not None:  # events have no one to answer
+            refuse(respond, error)
+
+    for kind in (commands, actions, views, shortcuts, events):
+        kind.register(app, directory, settings)
+

@@ -1,0 +1,76 @@
+"""Buttons on cards and lists: view, share, opt out of surveys, and the buttons that open modals."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import blocks, commands, modals
+from bot.listeners.common import actor_of, answer
+from bot.settings import SlackSettings
+from bot.text import escape
+from core.directory import Directory
+from core.policy import Actor
+
+
+def record_ref(value: str) -> tuple[str, int, dict[str, Any]]:
+    """The record a button names (``blocks.ref``), and whatever else it carries."""
+    data = json.loads(value)
+    return data.pop("kind"), int(data.pop("id")), data
+
+
+def register(app: App, directory: Directory, settings: SlackSettings) -> None:
+    def card(actor: Actor, kind: str, record_id: int) -> commands.Reply:
+        profile = directory.profile(actor, kind, record_id)
+        return commands.Reply(blocks.card(profile), profile.record.full_name)
+
+    @app.action("view_record")
+    def view_record(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        kind, record_id, _ = record_ref(action["value"])
+        answer(respond, card(actor_of(context), kind, record_id), below=True)
+
+    @app.action("share_record")
+    def share_record(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        kind, record_id, _ = record_ref(action["value"])
+        profile = directory.profile(actor_of(context), kind, record_id)
+        respond(blocks=blocks.shared_card(profile), text=escape(profile.record.full_name), response_type="in_channel",
+                replace_original=False)
+
+    @app.action("toggle_opt_out")
+    def toggle_opt_out(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+        ack()
+        _, record_id, _ = record_ref(action["value"])
+        actor = actor_of(context)
+        contact = directory.get_contact(actor, record_id)
+        directory.set_survey_opt_out(actor, record_id, not contact.survey_opt_out)
+        answer(respond, card(actor, "contact", record_id), below=True)
+
+    @app.action("open_crm")
+    def open_crm(ack: Ack) -> None:
+        ack()  # a link button: Slack opens the URL; the click still has to be acknowledged
+
+    @app.action("open_note_modal")
+    def open_note_modal(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
+        ack()
+        kind, record_id, _ = record_ref(action["value"])
+        name = directory.get(actor_of(context), kind, record_id).full_name
+        client.views_open(trigger_id=body["trigger_id"], view=modals.note_modal(kind, record_id, name))
+
+    @app.action("open_edit_modal")
+    def open_edit_modal(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
+        ack()
+        _, record_id, _ = record_ref(action["value"])
+        contact = directory.get_contact(actor_of(context), record_id)
+        client.views_open(trigger_id=body["trigger_id"], view=modals.edit_modal(contact))
+
+    @app.action("open_create_modal")
+    def open_create_modal(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        prefill = json.loads(action["value"])
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=modals.create_modal(prefill.get("phone"), prefill.get("email")))

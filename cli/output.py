@@ -1,0 +1,55 @@
+"""What the command prints besides its results: exit codes, errors phrased for a terminal, a progress bar."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from core.errors import ContactsError, FieldProblem, ValidationFailed
+
+FOUND, NOTHING, BAD_INPUT = 0, 1, 2
+
+
+def fail(message: str) -> int:
+    print(f"contacts: {message}", file=sys.stderr)
+    return BAD_INPUT
+
+
+def problem_text(problem: FieldProblem) -> str:
+    """A problem, with the flag that fixes it when core names one."""
+    return str(problem) + (f" (--{problem.fix.replace('_', '-')})" if problem.fix else "")
+
+
+def error_text(error: ContactsError) -> str:
+    if isinstance(error, ValidationFailed):
+        return "; ".join(problem_text(p) for p in error.problems)
+    return str(error)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, shown on a terminal once the work has taken a second."""
+
+    def __init__(self, verb: str, unit: str, stream: TextIO | None = None):
+        self.verb, self.unit = verb, unit
+        self.stream = stream or sys.stderr
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        elapsed = time.monotonic() - self.started
+        if elapsed < 1 or not self.stream.isatty():
+            return
+        total = max(total, done, 1)
+        filled = round(30 * done / total)
+        self.stream.write(f"\r{self.verb} [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,} {self.unit} "
+                          f"{elapsed:.0f} s")
+        self.stream.flush()
+        self.shown = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.shown:
+            self.stream.write("\n")

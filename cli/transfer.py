@@ -1,0 +1,104 @@
+"""``contacts import``, ``export`` and ``sync``: whole address books in and out."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cli.output import FOUND, NOTHING, ProgressBar, fail
+from core.directory import Directory
+from core.models import DEFAULT_DIVISION
+from core.policy import Actor
+from core.transfer.columns import COLUMNS
+from core.transfer.files import ImportOptions, export_file, import_file
+from core.transfer.plan import MATCH_KINDS, Report
+from core.transfer.salesforce import SalesforceClient, SalesforceSettings, sync_salesforce
+from core.transfer.vcard import VERSIONS as VCARD_VERSIONS
+
+FORMATS = ["csv", "vcard", "jsonl"]
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    importing = commands.add_parser("import", help="import contacts and organizations from CSV, vCard or JSON Lines")
+    importing.add_argument("file", type=Path, nargs="?")
+    importing.add_argument("--format", choices=FORMATS, help="default: by the file's extension")
+    importing.add_argument("--mapping", type=Path, help="a TOML file mapping another export's headers to ours")
+    importing.add_argument("--division", default=DEFAULT_DIVISION,
+                           help=f"where new records go (default {DEFAULT_DIVISION})")
+    importing.add_argument("--match", default=",".join(MATCH_KINDS),
+                           help="how rows find existing contacts, in order (default external_id,email,phone)")
+    importing.add_argument("--source", default="import",
+                           help="the system the file's Contact ID and Account ID come from (default import)")
+    importing.add_argument("--encoding", help="the file's text encoding when it is not UTF-8, e.g. cp1252")
+    importing.add_argument("--dry-run", action="store_true", help="say what each row would do; change nothing")
+    importing.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
+    importing.add_argument("--rejects", type=Path, help="where rejected rows go (default FILE.rejects.EXT)")
+    importing.add_argument("--columns", action="store_true", help="list the CSV columns import reads, and stop")
+    importing.set_defaults(run=run_import)
+
+    sync = commands.add_parser("sync", help="pull records from a CRM")
+    sync.add_argument("system", choices=["salesforce"])
+    sync.add_argument("--full", action="store_true", help="ask for every record, not only those changed since the "
+                                                          "last sync")
+    sync.add_argument("--division", default=None, help="where new records go (default: [salesforce] division, "
+                                                       f"else {DEFAULT_DIVISION})")
+    sync.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")
+    sync.set_defaults(run=run_sync)
+
+    exporting = commands.add_parser("export", help="export to CSV, vCard or JSON Lines (a full backup)")
+    exporting.add_argument("file", type=Path)
+    exporting.add_argument("--format", choices=FORMATS, help="default: by the file's extension")
+    exporting.add_argument("--vcard-version", choices=list(VCARD_VERSIONS), default="3.0")
+    exporting.set_defaults(run=run_export)
+
+
+def run_import(directory: Directory, actor: Actor, args: argparse.Namespace) -> int:
+    if args.columns:
+        print("\n".join(c.name for c in COLUMNS))
+        print("custom.<key>  (a contact custom field)\naccount.custom.<key>  (an organization custom field)")
+        return FOUND
+    if args.file is None:
+        return fail("import needs a FILE (or --columns)")
+    options = ImportOptions(format=args.format, mapping=args.mapping, division=args.division,
+                            match=tuple(m.strip() for m in args.match.split(",") if m.strip()), source=args.source,
+                            encoding=args.encoding, dry_run=args.dry_run, strict=args.strict, rejects=args.rejects)
+    with ProgressBar("Checking" if args.dry_run else "Importing", "rows") as bar:
+        result = import_file(directory, actor, args.file, options, progress=bar.update)
+    if result.ignored_columns:
+        print("Ignored columns (not ones import reads): " + ", ".join(result.ignored_columns), file=sys.stderr)
+    _print_outcomes(result.report, args.dry_run, "line")
+    print(result.report.summary())
+    if result.rejects:
+        print(f"Rejected rows are in {result.rejects}: fix them there and import that file.")
+    if result.report.errors and args.strict:
+        return fail("--strict: rows were rejected, so nothing was imported")
+    return NOTHING if result.report.errors else FOUND
+
+
+def run_sync(directory: Directory, actor: Actor, args: argparse.Namespace) -> int:
+    settings = SalesforceSettings.load(directory)
+    client = SalesforceClient(settings)
+    with ProgressBar("Syncing", "records") as bar:
+        result = sync_salesforce(directory, actor, client, full=args.full, dry_run=args.dry_run,
+                                 division=args.division or settings.division, progress=bar.update)
+    _print_outcomes(result.report, args.dry_run, "record")
+    since = f"changed since {result.since}" if result.since else "all records"
+    print(f"Salesforce ({since}): {result.accounts} accounts, {result.contacts} contacts. "
+          + result.report.outcome_counts())
+    return NOTHING if result.report.errors else FOUND
+
+
+def _print_outcomes(report: Report, every_row: bool, unit: str) -> None:
+    for outcome in report.outcomes:
+        if every_row or outcome.worth_reading:
+            print(outcome.report_line(unit))
+
+
+def run_export(directory: Directory, actor: Actor, args: argparse.Namespace) -> int:
+    with ProgressBar("Exporting", "records") as bar:
+        count = export_file(directory, actor, args.file, format=args.format, vcard_version=args.vcard_version,
+                            progress=bar.update)
+    print(f"Exported {count} records to {args.file}.")
+    return FOUND
+

@@ -1,0 +1,29 @@
+"""Opening a directory: its settings (``contacts.toml``, the environment, flags), the store they choose, and the
+clock. The only place outside the service that knows the stores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from core.config import Settings, default_data_dir, load_settings
+from core.directory import Directory
+from core.directory.base import utc_now
+from core.repository import Repository, TinyDBRepository
+
+
+def open_store(data_dir: Path, settings: Settings) -> Repository:
+    """The store ``[store] kind`` names (see ``core.config.StoreSettings`` for the kinds there are)."""
+    if settings.store.kind == "embedded":
+        return TinyDBRepository(data_dir)
+    raise AssertionError(settings.store.kind)  # the settings model allows no other kind
+
+
+def open_directory(data_dir: Path | None = None, *, settings: Settings | None = None,
+                   clock: Callable[[], datetime] = utc_now) -> Directory:
+    """The directory kept in ``data_dir`` (default: ``$CONTACTS_DATA_DIR``, else the user data directory), with
+    ``settings`` read from its ``contacts.toml`` unless given."""
+    directory = data_dir or default_data_dir()
+    settings = settings or load_settings(directory)
+    return Directory(open_store(directory, settings), settings, clock)
