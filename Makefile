@@ -23,6 +23,9 @@ demo: $(VENV)/.installed
 	$(BIN)/contacts-tui --data-dir $(DEMO_DIR)
 
 test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: $(VENV)/.installed-dev

@@ -24,6 +24,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import dataset  # noqa: E402
 from store_bench import build_naive, build_ours, machine, percentile  # noqa: E402
+
 from tests.bot.slack import SECRET, FakeSlack, SlackSender  # noqa: E402
 
 

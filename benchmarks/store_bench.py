@@ -81,7 +81,7 @@ def measure_ours(data_dir: Path, size: int, lookups: int, writes: int) -> dict:
     started = time.perf_counter()
     directory = open_directory(data_dir)
     open_s = time.perf_counter() - started
-    from core.search import lookup as index_lookup
+    from core.directory.search import lookup as index_lookup
 
     agent = Actor("bench")
     lookup_ms, index_ms = [], []

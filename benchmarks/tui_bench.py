@@ -64,7 +64,7 @@ async def time_contacts_app(directory: Directory) -> list[float]:
         for query in QUERIES:
             for length in range(1, len(query) + 1):
                 wanted = ("contact", query[:length])
-                timings.append(await type_key(app, search, query[length - 1], lambda: screen.shown == wanted))
+                timings.append(await type_key(app, search, query[length - 1], lambda wanted=wanted: screen.shown == wanted))
             search.value = ""
             while screen.shown != ("contact", ""):
                 await asyncio.sleep(0.001)
@@ -103,7 +103,7 @@ async def time_data_table(directory: Directory, keys: int) -> list[float]:
         typed = ""
         for key in "smith gold"[:keys]:
             typed += key
-            timings.append(await type_key(app, search, key, lambda: app.shown == typed))
+            timings.append(await type_key(app, search, key, lambda typed=typed: app.shown == typed))
     return timings
 
 

@@ -74,8 +74,8 @@ def slack_link(url: str | None, label: str) -> str:
     return f" · {escape(url)}"
 
 
-def when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 
 
 def lines_within(lines: Sequence[str], limit: int, noun: str) -> str:
@@ -186,7 +186,7 @@ def _interactions(interactions: list[Interaction]) -> list[Block]:
 
 def _card_actions(profile: Profile) -> Block:
     record = profile.record
-    value = ref(profile.kind, record.id)
+    value = ref(profile.kind, record.key)
     opted_out = isinstance(record, Contact) and record.survey_opt_out
     toggle = None
     if isinstance(record, Contact) and profile.can_note:
@@ -214,7 +214,7 @@ def shared_card(profile: Profile) -> list[Block]:
     record = profile.record
     where = f" · {escape(profile.organization.name)}" if profile.organization else ""
     return [section(f"*{escape(record.full_name)}*{where}",
-                    button("View details", "view_record", ref(profile.kind, record.id)))]
+                    button("View details", "view_record", ref(profile.kind, record.key)))]
 
 
 # ---------------------------------------------------------------- lists and messages

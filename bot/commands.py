@@ -11,6 +11,7 @@ from bot.blocks import Block
 from bot.text import escape
 from core.directory import Directory, Lookup
 from core.errors import ValidationFailed
+from core.kinds import RecordKind
 from core.models import DEFAULT_DIVISION, Contact
 from core.policy import Action, Actor
 
@@ -51,7 +52,7 @@ def lookup(directory: Directory, actor: Actor, text: str) -> Reply:
         return _nothing_found(directory, actor, found)
     if total == 1:
         record = (found.contacts or found.organizations)[0]
-        profile = directory.profile(actor, "contact" if isinstance(record, Contact) else "organization", record.id)
+        profile = directory.profile(actor, RecordKind.of_record(record), record.key)
         return Reply(blocks.card(profile), record.full_name)
     return Reply(blocks.record_list(_rows(found), total, _searched(found)), f"{total} matches")
 
@@ -59,8 +60,8 @@ def lookup(directory: Directory, actor: Actor, text: str) -> Reply:
 def _rows(found: Lookup) -> list[tuple[str, int, str, str]]:
     if found.search is not None:
         return [(h.kind, h.id, h.title, h.subtitle) for h in found.search.hits]
-    return ([("contact", c.id, c.full_name, c.title or "") for c in found.contacts]
-            + [("organization", o.id, o.name, o.industry or "") for o in found.organizations])
+    return ([("contact", c.key, c.full_name, c.title or "") for c in found.contacts]
+            + [("organization", o.key, o.name, o.industry or "") for o in found.organizations])
 
 
 def _searched(found: Lookup) -> str:
@@ -94,40 +95,33 @@ def split_who(rest: str) -> tuple[str, str]:
     return (tokens[0], " ".join(tokens[1:])) if tokens else ("", "")
 
 
-@dataclass(frozen=True)
-class Resolved:
-    contact: Contact | None
-    reply: Reply | None  # why there is no single contact: none found, or the candidates
-
-
-def resolve(directory: Directory, actor: Actor, who: str, purpose: str) -> Resolved:
+def resolve(directory: Directory, actor: Actor, who: str, purpose: str) -> Contact | Reply:
     """The one contact ``who`` names, or a reply listing what it matched instead."""
     if not who:
         raise ValidationFailed.one("who", who, f"say {purpose}: a number, an email, #id, or a quoted name")
     if re.fullmatch(r"#\d+", who):
-        return Resolved(directory.get_contact(actor, int(who[1:])), None)
+        return directory.get_contact(actor, int(who[1:]))
     found = directory.lookup(actor, who)
     if found.search is not None and found.search.refine:
-        return Resolved(None, Reply(blocks.too_many(found.search.total, who), "Refine your search"))
+        return Reply(blocks.too_many(found.search.total, who), "Refine your search")
     if len(found.contacts) == 1:
-        return Resolved(found.contacts[0], None)
+        return found.contacts[0]
     if not found.contacts:
-        return Resolved(None, Reply(blocks.message(f"No contact matches *{escape(who)}*."), "No contact matches"))
+        return Reply(blocks.message(f"No contact matches *{escape(who)}*."), "No contact matches")
     total = found.search.total if found.search is not None else len(found.contacts)
-    listing = blocks.record_list([("contact", c.id, c.full_name, c.title or "") for c in found.contacts], total,
+    listing = blocks.record_list([("contact", c.key, c.full_name, c.title or "") for c in found.contacts], total,
                                  repr(who))
     listing.insert(0, blocks.section(f"*{escape(who)}* matches several contacts: name one by its number, email "
                                      f"or `#id` ({purpose})."))
-    return Resolved(None, Reply(listing, "Several contacts match"))
+    return Reply(listing, "Several contacts match")
 
 
 def note(directory: Directory, actor: Actor, rest: str) -> Reply:
     who, text = split_who(rest)
-    resolved = resolve(directory, actor, who, "whose note this is")
-    if resolved.reply:
-        return resolved.reply
-    contact = resolved.contact
-    directory.add_note(actor, "contact", contact.id, text)
+    contact = resolve(directory, actor, who, "whose note this is")
+    if isinstance(contact, Reply):
+        return contact  # none, or several: the reply says which
+    directory.add_note(actor, "contact", contact.key, text)
     return Reply(blocks.message(f"Note added to *{escape(contact.full_name)}*."), "Note added")
 
 
@@ -136,9 +130,9 @@ def opt_out(directory: Directory, actor: Actor, rest: str, opted_out: bool) -> R
     if extra:
         raise ValidationFailed.one("who", rest, "name one contact: a number, an email, #id, or a quoted name")
     resolved = resolve(directory, actor, who, "whose survey opt-out this is")
-    if resolved.reply:
-        return resolved.reply
-    contact = directory.set_survey_opt_out(actor, resolved.contact.id, opted_out)
+    if isinstance(resolved, Reply):
+        return resolved
+    contact = directory.set_survey_opt_out(actor, resolved.key, opted_out)
     what = "will get no automated surveys" if opted_out else "may get automated surveys again"
     return Reply(blocks.message(f"*{escape(contact.full_name)}* {what}."), "Survey opt-out updated")
 
@@ -155,6 +149,6 @@ def sms(directory: Directory, actor: Actor, rest: str) -> Reply:
         return Reply(blocks.message(f"{who} the number *{escape(found.normalized)}*; SMS was not changed."),
                      "SMS not changed")
     enabled = switch.lower() == "on"
-    contact = directory.set_sms(actor, found.contacts[0].id, phone, enabled)
+    contact = directory.set_sms(actor, found.contacts[0].key, phone, enabled)
     return Reply(blocks.message(f"SMS to *{escape(phone.strip())}* ({escape(contact.full_name)}) is now "
                                 f"*{'on' if enabled else 'off'}*."), "SMS updated")

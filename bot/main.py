@@ -12,8 +12,8 @@ from pathlib import Path
 from bot.app import build_app
 from bot.server import EVENTS_PATH, http_server, serve_socket_mode
 from bot.settings import slack_settings
-from core.config import default_data_dir
 from core.bootstrap import open_directory
+from core.config import default_data_dir
 from core.errors import ContactsError
 
 

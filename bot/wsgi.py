@@ -13,8 +13,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from bot.app import build_app
 from bot.server import EVENTS_PATH
 from bot.settings import slack_settings
-from core.config import default_data_dir
 from core.bootstrap import open_directory
+from core.config import default_data_dir
 
 _directory = open_directory(default_data_dir())
 application = SlackRequestHandler(

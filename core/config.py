@@ -16,12 +16,12 @@ from core.policy import AccessConfig
 
 SETTINGS_FILE = "contacts.toml"
 
-DEFAULT_SETTINGS = """\
+DEFAULT_SETTINGS = f"""\
 # Contacts settings. Edit and restart the bot or terminal UI to apply.
 
 [phone]
 # Region assumed for numbers typed without a country code (an ISO 3166 code such as US, GB, DE).
-default_region = "{region}"
+default_region = "{DEFAULT_REGION}"
 
 # Who may do what. Roles:
 #   viewer  sees records
@@ -39,7 +39,7 @@ divisions = ["*"]
 # [access.users."U0123ABCD"]
 # role = "agent"
 # divisions = ["Home", "EMEA"]
-""".format(region=DEFAULT_REGION)
+"""
 
 
 class PhoneSettings(BaseModel):

@@ -147,7 +147,7 @@ _FALSE = {"false", "no", "n", "0", "off"}
 
 def _convert(spec: CustomField, value: Any, region: str) -> Any:
     """The stored form of ``value`` for ``spec``, or ValueError saying what is allowed."""
-    kind = spec.type
+    kind, limit = spec.type, spec.length_limit or 0  # every text-like type has a limit
     if kind is FieldType.checkbox:
         if isinstance(value, bool):
             return value
@@ -163,7 +163,7 @@ def _convert(spec: CustomField, value: Any, region: str) -> Any:
     if kind is FieldType.tag:
         items = value if isinstance(value, list) else str(value).split(",")
         tags = list(dict.fromkeys(str(t).strip() for t in items if str(t).strip()))
-        if len(tags) > MAX_TAGS or any(len(t) > spec.length_limit for t in tags):
+        if len(tags) > MAX_TAGS or any(len(t) > limit for t in tags):
             raise ValueError
         return tags
     if not isinstance(value, str):
@@ -178,7 +178,7 @@ def _convert(spec: CustomField, value: Any, region: str) -> Any:
             if option.value.casefold() == text.casefold() and not option.disabled:
                 return option.value
         raise ValueError
-    if len(text) > spec.length_limit:
+    if len(text) > limit:
         raise ValueError
     if kind is FieldType.longtext:
         return text

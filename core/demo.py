@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
@@ -47,14 +48,14 @@ NOTES = [
 ]
 ACCOUNT_MANAGERS = ["Bob Lee", "Carmen Ortiz", "Dana Fox", "Eli Brandt", "Farah Haddad"]
 REGIONS = ["US", "US", "US", "GB", "DE", "FR", "AU", "IN", "BR", "JP", "MX", "ES", "IE", "CA", "NL", "SG", "ZA"]
-CONTACT_FIELDS = [
+CONTACT_FIELDS: list[dict[str, Any]] = [
     {"key": "customer_id", "label": "Customer ID", "type": "identifier"},
     {"key": "tier", "label": "Account tier", "type": "enum",
      "options": [{"value": "Gold"}, {"value": "Silver"}, {"value": "Bronze"}]},
     {"key": "languages", "label": "Languages", "type": "tag"},
     {"key": "vip", "label": "VIP", "type": "checkbox"},
 ]
-ORGANIZATION_FIELDS = [
+ORGANIZATION_FIELDS: list[dict[str, Any]] = [
     {"key": "account_id", "label": "Account ID", "type": "identifier"},
     {"key": "support_level", "label": "Support level", "type": "enum",
      "options": [{"value": "Standard"}, {"value": "Premium"}, {"value": "Enterprise"}]},
@@ -76,6 +77,7 @@ def _templates() -> list[_Template]:
     for region in sorted(set(REGIONS)):
         for kind in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE):
             example = phonenumbers.example_number_for_type(region, kind)
+            assert example is not None and example.country_code is not None  # every region has examples
             national = str(example.national_number)
             found.setdefault((example.country_code, national[:-5]), _Template(region, example.country_code, national))
     return list(found.values())
@@ -170,6 +172,7 @@ def _organization(directory: Directory, actor: Actor, rng: random.Random, phones
             "contract_end": f"{2027 + i % 3}-{1 + i % 12:02d}-28",
         },
     })
+    assert organization.id is not None
     if i % 3 == 0:
         directory.add_relationship(actor, organization.id, rng.choice(ACCOUNT_MANAGERS), "Account Manager")
     return organization.id
@@ -185,7 +188,7 @@ def _contact(directory: Directory, actor: Actor, rng: random.Random, phones: Pho
         organization = directory.get_organization(actor, organization_id)
         division = organization.division
         domain = _domain(organization.name)
-    data = {
+    data: dict[str, Any] = {
         "first_name": first,
         "last_name": last,
         "title": rng.choice(TITLES),
@@ -204,6 +207,7 @@ def _contact(directory: Directory, actor: Actor, rng: random.Random, phones: Pho
     if rng.random() < 0.3:
         data["external_system_url"] = f"https://crm.example/contacts/{i}"
     data["phones"][1]["sms"] = rng.random() < 0.5
-    contact = directory.create(actor, "contact", data)
+    contact_id = directory.create(actor, "contact", data).id
+    assert contact_id is not None
     for n in range(notes_per_contact):
-        directory.add_note(actor, "contact", contact.id, rng.choice(NOTES).format(n=1000 + i * 3 + n))
+        directory.add_note(actor, "contact", contact_id, rng.choice(NOTES).format(n=1000 + i * 3 + n))

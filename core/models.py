@@ -1,7 +1,8 @@
 """The records of the directory, validated on every write.
 
 Limits follow the product's field reference (``shared/reference/external-contacts.md``). Derived phone fields are
-computed from what was typed, using the region in the validation context (``{"region": "GB"}``; ``DEFAULT_REGION`` without one); records read back
+computed from what was typed, using the region in the validation context (``{"region": "GB"}``;
+``DEFAULT_REGION`` without one); records read back
 from the store were validated when written and are built with ``{"stored": True}`` so reads never re-parse phones.
 """
 
@@ -13,6 +14,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -24,8 +26,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-
-from email_validator import EmailNotValidError, validate_email
 
 from core.phones import DEFAULT_REGION, is_region, parse_phone
 
@@ -57,16 +57,14 @@ PATTERN_RULES = {
 }
 
 
-def Text(max_length: int, *, required: bool = False) -> Any:
-    """A trimmed single-line string of at most ``max_length`` characters; optional ones turn blank into None."""
-    base = Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length, pattern=SINGLE_LINE)
-    ]
-    return base if required else Annotated[base | None, BeforeValidator(_blank_to_none)]
+def line(max_length: int) -> StringConstraints:
+    """A trimmed single line of 1 to ``max_length`` characters."""
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length, pattern=SINGLE_LINE)
 
 
-Name = Text(1000, required=True)
-OptionalName = Text(1000)
+BLANK_IS_NONE = BeforeValidator(_blank_to_none)  # an optional field left blank is not set
+Name = Annotated[str, line(1000)]
+OptionalName = Annotated[str | None, line(1000), BLANK_IS_NONE]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), AfterValidator(_http_url)]
 OptionalUrl = Annotated[Url | None, BeforeValidator(_blank_to_none)]
 # Ids and versions: what every store (and any JSON reader) keeps exactly; larger numbers are refused by name.
@@ -164,7 +162,7 @@ _HANDLE_RULES = {
 class Social(Strict):
     network: SocialNetwork
     handle: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-    display_name: Text(100) = None
+    display_name: Annotated[str | None, line(100), BLANK_IS_NONE] = None
 
     @model_validator(mode="after")
     def _check_handle(self, info: ValidationInfo) -> Social:
@@ -185,19 +183,19 @@ class Social(Strict):
 
 
 class Address(Strict):
-    address1: Text(200) = None
-    address2: Text(200) = None
-    city: Text(100) = None
-    state: Text(50) = None
-    postal_code: Text(25) = None
-    country_code: Text(25) = None
+    address1: Annotated[str | None, line(200), BLANK_IS_NONE] = None
+    address2: Annotated[str | None, line(200), BLANK_IS_NONE] = None
+    city: Annotated[str | None, line(100), BLANK_IS_NONE] = None
+    state: Annotated[str | None, line(50), BLANK_IS_NONE] = None
+    postal_code: Annotated[str | None, line(25), BLANK_IS_NONE] = None
+    country_code: Annotated[str | None, line(25), BLANK_IS_NONE] = None
 
 
 class ExternalId(Strict):
     """The key another system (a CRM, a billing system) uses for this record."""
 
-    source: Text(255, required=True)
-    value: Text(255, required=True)
+    source: Annotated[str, line(255)]
+    value: Annotated[str, line(255)]
 
 
 class Record(Strict):
@@ -208,6 +206,13 @@ class Record(Strict):
     division: DivisionName = DEFAULT_DIVISION
     created_at: datetime | None = None
     modified_at: datetime | None = None
+
+    @property
+    def key(self) -> int:
+        """The id of a record read from the directory (one still being built has none: ValueError)."""
+        if self.id is None:
+            raise ValueError(f"this {type(self).__name__.lower()} is not stored yet")
+        return self.id
 
 
 class Party(Record):
@@ -252,9 +257,9 @@ class Organization(Party):
     websites: list[Url] = Field(default_factory=list, max_length=20)
     phone: Phone | None = None
     fax: Phone | None = None
-    industry: Text(255) = None
-    company_type: Text(255) = None
-    tags: list[Text(100, required=True)] = Field(default_factory=list, max_length=50)
+    industry: Annotated[str | None, line(255), BLANK_IS_NONE] = None
+    company_type: Annotated[str | None, line(255), BLANK_IS_NONE] = None
+    tags: list[Annotated[str, line(100)]] = Field(default_factory=list, max_length=50)
 
     @property
     def full_name(self) -> str:
@@ -267,9 +272,9 @@ SubjectKind = Literal["contact", "organization"]
 class NoteSource(Strict):
     """Where a note came from, for example a Slack message."""
 
-    channel_id: Text(100) = None
-    channel_name: Text(255) = None
-    message_ts: Text(50) = None
+    channel_id: Annotated[str | None, line(100), BLANK_IS_NONE] = None
+    channel_name: Annotated[str | None, line(255), BLANK_IS_NONE] = None
+    message_ts: Annotated[str | None, line(50), BLANK_IS_NONE] = None
     permalink: OptionalUrl = None
     interaction_id: Id | None = None
 
@@ -280,7 +285,7 @@ class Note(Strict):
     subject_kind: SubjectKind
     subject_id: Id
     text: Annotated[str, StringConstraints(min_length=1, max_length=32_000)]
-    author: Text(255, required=True)
+    author: Annotated[str, line(255)]
     source: NoteSource | None = None
     created_at: datetime | None = None
     modified_at: datetime | None = None
@@ -292,19 +297,26 @@ class Note(Strict):
             raise ValueError("must not be blank")
         return text
 
+    @property
+    def key(self) -> int:
+        """The id of a record read from the directory (one still being built has none: ValueError)."""
+        if self.id is None:
+            raise ValueError(f"this {type(self).__name__.lower()} is not stored yet")
+        return self.id
+
 
 class Interaction(Strict):
     """A conversation with a contact that the directory saw, such as a call a telephony integration announced."""
 
     id: Id | None = None
     contact_id: Id
-    kind: Text(50, required=True) = "call"
-    summary: Text(1000) = None
-    channel_id: Text(100) = None
-    channel_name: Text(255) = None
-    message_ts: Text(50) = None
+    kind: Annotated[str, line(50)] = "call"
+    summary: Annotated[str | None, line(1000), BLANK_IS_NONE] = None
+    channel_id: Annotated[str | None, line(100), BLANK_IS_NONE] = None
+    channel_name: Annotated[str | None, line(255), BLANK_IS_NONE] = None
+    message_ts: Annotated[str | None, line(50), BLANK_IS_NONE] = None
     permalink: OptionalUrl = None
-    recorded_by: Text(255, required=True)
+    recorded_by: Annotated[str, line(255)]
     at: datetime
 
 
@@ -314,8 +326,8 @@ class Relationship(Strict):
     id: Id | None = None
     version: Version = 0
     organization_id: Id
-    user: Text(255, required=True)
-    role: Text(100, required=True)
+    user: Annotated[str, line(255)]
+    role: Annotated[str, line(100)]
     created_at: datetime | None = None
     modified_at: datetime | None = None
 
@@ -324,7 +336,7 @@ class Division(Strict):
     id: Id | None = None
     version: Version = 0
     name: DivisionName
-    description: Text(1000) = None
+    description: Annotated[str | None, line(1000), BLANK_IS_NONE] = None
     created_at: datetime | None = None
     modified_at: datetime | None = None
 

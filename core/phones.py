@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumberFormat
@@ -78,7 +78,7 @@ def _plain_number(text: str, default_region: str) -> phonenumbers.PhoneNumber | 
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _national_prefix_pattern(code: int) -> re.Pattern | None:
     """What ``phonenumbers.parse`` would strip from the start of a number after this country code."""
     region = phonenumbers.region_code_for_country_code(code)
@@ -115,7 +115,7 @@ class _RegionDialling:
     international_prefix: str | None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _dialling(region: str) -> _RegionDialling:
     metadata = PhoneMetadata.metadata_for_region(region)
     country_code = str(phonenumbers.country_code_for_region(region))

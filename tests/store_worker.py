@@ -8,9 +8,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tests.conftest import open_directory
 from core.errors import Conflict
 from core.policy import Actor
+from tests.conftest import open_directory
 
 
 def write_contacts(data_dir: Path, worker: str, count: int, compact_every: int) -> None:

@@ -209,7 +209,7 @@ def test_division_is_chosen_per_import_and_must_exist(directory, tmp_path):
     path = write(tmp_path, HEADER + "\nC1,Ada,Lovelace,,,,,A1,Analytical Engines\n")
     with pytest.raises(ValidationFailed) as error:
         import_file(directory, ADMIN, path, ImportOptions(division="APAC"))
-    assert "division: is not a division (divisions: EMEA, Home) (got 'APAC')" == str(error.value)
+    assert str(error.value) == "division: is not a division (divisions: EMEA, Home) (got 'APAC')"
     import_file(directory, ADMIN, path, ImportOptions(division="EMEA"))
     ada = contacts(directory)["Ada Lovelace"]
     assert ada.division == "EMEA" and directory.get_organization(ADMIN, ada.organization_id).division == "EMEA"

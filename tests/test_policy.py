@@ -72,7 +72,7 @@ def test_agent_notes_and_opts_out_but_cannot_edit(shared, data_dir):
 
 
 def test_records_outside_ones_divisions_do_not_exist_for_them(shared):
-    directory, home, emea = shared
+    directory, _, emea = shared
     with pytest.raises(NotFound):
         directory.get(AGENT, "contact", emea.id)
     assert directory.lookup(AGENT, "+44 20 7946 0958").contacts == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.search import MAX_RESULTS
+from core.directory.search import MAX_RESULTS
 from tests.conftest import ADMIN
 
 

@@ -76,11 +76,10 @@ def test_a_failed_transaction_leaves_memory_indexes_and_disk_as_they_were(store)
     db = open_db(store)
     db.table("people").insert({"name": "Ann"})
     before = files(store)
-    with pytest.raises(RuntimeError):
-        with db.storage.transaction():
-            db.table("people").insert({"name": "Bob"})
-            db.table("people").update({"name": "Zed"}, doc_ids=[1])
-            raise RuntimeError("validation failed halfway")
+    with pytest.raises(RuntimeError), db.storage.transaction():
+        db.table("people").insert({"name": "Bob"})
+        db.table("people").update({"name": "Zed"}, doc_ids=[1])
+        raise RuntimeError("validation failed halfway")
     assert files(store) == before
     assert db.table("people").all() == [{"name": "Ann"}]
     assert db.storage.find("people.name", "ann") == {1} and db.storage.find("people.name", "zed") == set()

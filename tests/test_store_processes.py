@@ -54,7 +54,7 @@ def test_two_processes_writing_at_once_lose_nothing(directory):
     directory.create(ADMIN, "contact", {"first_name": "Shared", "last_name": "Record", "custom_fields": {"count": 0}})
     processes = [worker("notes", store(directory).db.storage.directory, w, 60) for w in (1, 2)]
     for process in processes:
-        out, err = process.communicate(timeout=120)
+        _, err = process.communicate(timeout=120)
         assert process.returncode == 0, err
     notes = directory.notes(ADMIN, "contact", 1)
     assert sorted(n.text for n in notes) == sorted(f"{w}:{i}" for w in (1, 2) for i in range(60))
@@ -65,6 +65,6 @@ def test_two_processes_writing_at_once_lose_nothing(directory):
 
 def test_a_second_process_sees_writes_without_reopening(directory, data_dir):
     process = worker("contacts", data_dir, 7, 3)
-    out, err = process.communicate(timeout=60)
+    _, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert sorted(c.first_name for c in directory.lookup(ADMIN, "crash").contacts) == ["W7n0", "W7n1", "W7n2"]

@@ -8,8 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.config import default_data_dir
 from core.bootstrap import open_directory
+from core.config import default_data_dir
 from core.errors import ContactsError
 from core.policy import Actor
 from tui.app import ContactsApp

@@ -22,8 +22,8 @@ def actor_of(context: BoltContext) -> Actor:
 
 def answer(respond: Respond, reply: Reply, *, below: bool = False) -> None:
     """Send ``reply`` to the person who asked only; ``below`` keeps the message they clicked in."""
-    options = {"replace_original": False} if below else {}
-    respond(blocks=reply.blocks, text=clip_escaped(reply.text, 3000), response_type="ephemeral", **options)
+    respond(blocks=reply.blocks, text=clip_escaped(reply.text, 3000), response_type="ephemeral",
+            replace_original=False if below else None)
 
 
 def refusal(error: Exception) -> Reply:

@@ -111,7 +111,7 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
             changes = {key: entered.get(key) for key in ("first_name", "middle_name", "last_name", "title",
                                                           "external_system_url")}
             changes["emails"] = [{"address": a, "kind": kinds.get(a.casefold(), "work")} for a in addresses]
-            contact = directory.update(actor, "contact", current.id, changes, expected_version=int(meta["version"]))
+            contact = directory.update(actor, "contact", current.key, changes, expected_version=int(meta["version"]))
             return f"*{escape(contact.full_name)}* was updated."
 
         submitted(ack, edit, CONTACT_INPUTS, "first_name", "Contact saved", "Not saved")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core import duplicates
+from core.directory import duplicates
 from core.directory.base import changes_between, dump, reads
 from core.directory.validation import Validation
 from core.errors import ValidationFailed
@@ -69,10 +69,10 @@ class Merging(Validation):
                 self._repo.remove(RecordKind.contact.table, record.id)
                 self._audit(RecordKind.contact, record.id, "merged", actor, changes_between(dump(record), {}),
                             f"merged into contact {survivor_id}")
-            record = self.validate(RecordKind.contact, {**merged, "division": survivor.division},
+            wanted = self.validate(RecordKind.contact, {**merged, "division": survivor.division},
                                    previous=dump(survivor))
             detail = "merged in contacts " + ", ".join(str(r.id) for r in others)
-            merged_contact = self._commit(actor, RecordKind.contact, survivor, record, "merge", detail)
+            merged_contact = self._commit(actor, RecordKind.contact, survivor, wanted, "merge", detail)
             if merged_contact is survivor:  # nothing of the others was new to it; the merge is still history
                 self._audit(RecordKind.contact, survivor_id, "merge", actor, {}, detail)
         assert isinstance(merged_contact, Contact)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from core import search
 from core.customfields import CustomFieldSchema
+from core.directory import search
 from core.directory.base import Party, reads
 from core.directory.notes import Notes
 from core.directory.organizations import Organizations

@@ -90,9 +90,9 @@ class Validation(Service):
             problems.append(self._no_such_division(record.division))
         else:
             record.division = division.name  # as the grants in [access] spell it
-        if isinstance(record, Contact) and record.organization_id is not None:
-            if self._repo.get(RecordKind.organization.table, record.organization_id) is None:
-                problems.append(FieldProblem("organization_id", record.organization_id, "is not an organization"))
+        if (isinstance(record, Contact) and record.organization_id is not None
+                and self._repo.get(RecordKind.organization.table, record.organization_id) is None):
+            problems.append(FieldProblem("organization_id", record.organization_id, "is not an organization"))
         if problems:
             raise ValidationFailed(problems)
         return record

@@ -25,8 +25,8 @@ import re
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 
 import filelock
@@ -38,6 +38,7 @@ FORMAT_NAME = "contacts-store"
 FORMAT_VERSION = 1
 LOCK_TIMEOUT_SECONDS = 30.0
 SNAPSHOT_CHUNK = 16 << 20
+CLOSED = -1  # the journal descriptor while none is open
 
 _SNAPSHOT = re.compile(r"^store\.(\d+)\.snapshot$")
 
@@ -69,7 +70,7 @@ class StoreFiles:
         self.directory = directory
         self.generation = -1
         self.next_ids: dict[str, int] = {}
-        self._journal_fd: int | None = None
+        self._journal_fd = CLOSED
         self._offset = 0
         self._snapshot_bytes = 0
         self.snapshot_crc = ""
@@ -126,7 +127,7 @@ class StoreFiles:
                 continue
             generation = generations[-1]
             try:
-                snapshot = open(self.snapshot_path(generation), "rb")
+                snapshot = open(self.snapshot_path(generation), "rb")  # noqa: SIM115 (closed by the with below)
             except FileNotFoundError:
                 continue  # a compaction replaced it between listing and opening
             with snapshot:
@@ -227,7 +228,7 @@ class StoreFiles:
                 cut = data.rfind(b"\n") + 1
                 lines, held = data[:cut].split(b"\n"), data[cut:]
                 lines.pop()
-                docs.update(zip(ids[loaded:loaded + len(lines)], lines))
+                docs.update(zip(ids[loaded:loaded + len(lines)], lines, strict=False))  # counts checked below
                 loaded += len(lines)
             if held or loaded != documents:
                 raise damaged
@@ -262,7 +263,7 @@ class StoreFiles:
                     seal = int(record["seal"])
                     if record.get("reload"):
                         os.close(self._journal_fd)
-                        self._journal_fd = None
+                        self._journal_fd = CLOSED
                         reload()
                         reloaded = True
                     break
@@ -452,9 +453,9 @@ class StoreFiles:
         _fsync_directory(self.directory)
 
     def close(self) -> None:
-        if self._journal_fd is not None:
+        if self._journal_fd != CLOSED:
             os.close(self._journal_fd)
-            self._journal_fd = None
+            self._journal_fd = CLOSED
 
 
 def require_store_directory(path: Path) -> None:

@@ -127,7 +127,7 @@ class Index:
         keys = single.decode().split("\n") if single else []
         if len(keys) != len(ids):
             raise ValueError(f"index {self.spec.name}: {len(keys)} keys but {len(ids)} ids")
-        self._ids = dict(zip(keys, ids))
+        self._ids = dict(zip(keys, ids, strict=True))
         others = orjson.loads(shared)
         self._ids.update(others)
         if self._sorted is not None:

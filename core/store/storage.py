@@ -42,7 +42,7 @@ class DocsView(Mapping[str, dict]):
 
     def __contains__(self, key: object) -> bool:
         try:
-            return int(key) in self._docs  # type: ignore[call-overload]
+            return int(key) in self._docs  # type: ignore[call-overload]  # any key; not a number: not there
         except (TypeError, ValueError):
             return False
 
@@ -52,7 +52,7 @@ class DocsView(Mapping[str, dict]):
     def __len__(self) -> int:
         return len(self._docs)
 
-    def items(self):  # type: ignore[override]
+    def items(self):  # TinyDB iterates a table's items: decoded one by one, as it asks
         return ((str(k), orjson.loads(v)) for k, v in list(self._docs.items()))
 
 
@@ -123,6 +123,7 @@ class JournalStorage(Storage):
             new_doc = None if raw is None else orjson.loads(raw)
             for index in indexes:
                 if old_doc is None:  # a new document, the common case in bulk work
+                    assert new_doc is not None  # a change always has a document before or after it
                     index.add(doc_id, set(index.spec.keys(new_doc)))
                     continue
                 old_keys = set(index.spec.keys(old_doc))
@@ -192,7 +193,8 @@ class JournalStorage(Storage):
         finally:
             self._mutex.release()
 
-    def read(self) -> dict[str, Mapping[str, dict]]:
+    # TinyDB only reads through what ``read`` returns: lazy read-only mappings, not the dicts its base declares.
+    def read(self) -> dict[str, Mapping[str, dict]]:  # type: ignore[override]
         with self._mutex:
             self._refresh()
             return {name: DocsView(docs) for name, docs in self._tables.items() if docs}
@@ -321,7 +323,7 @@ class JournalStorage(Storage):
         pending[(table, doc_id)] = None
         self._apply(table, doc_id, None)
 
-    def write(self, data: dict[str, Mapping[str, Any]]) -> None:
+    def write(self, data: dict[str, Mapping[str, Any]]) -> None:  # type: ignore[override]  # what read gave back
         """TinyDB's whole-database write (used by ``drop_tables`` and friends), turned into the changes it implies."""
         with self.transaction():
             for table in list(self._tables):

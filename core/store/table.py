@@ -69,13 +69,14 @@ class JournalTable(Table):
         super().__init__(storage, name, **kwargs)
         self._cached_revision = storage.revision
 
+    # TinyDB's Table only reads what these return; ours are read-only views over the storage, not its dicts.
     def _read_table(self) -> Mapping[str, Mapping]:  # type: ignore[override]
         return self._storage.table_view(self.name)
 
     def _update_table(self, updater: Callable[[dict[int, Mapping]], None]) -> None:
         with self._storage.transaction():
             recording = _RecordingTable(self._storage, self.name)
-            updater(recording)  # type: ignore[arg-type]
+            updater(recording)  # type: ignore[arg-type]  # records each change instead of being a dict
             recording.commit()
         self.clear_cache()
 
@@ -100,7 +101,7 @@ class JournalTable(Table):
     def replace(self, doc_id: int, document: Mapping) -> None:
         """Make document ``doc_id`` exactly ``document`` (TinyDB's ``update`` only merges fields in)."""
 
-        def replace_all(doc: dict) -> None:
+        def replace_all(doc: MutableMapping) -> None:
             doc.clear()
             doc.update(document)
 
@@ -111,9 +112,15 @@ class JournalTable(Table):
 class ContactsDB(TinyDB):
     """TinyDB with the journal storage and table class."""
 
-    table_class = JournalTable
-    default_storage_class = JournalStorage
+    # TinyDB annotates these as its own classes; it only ever instantiates them, as it does ours.
+    table_class = JournalTable  # type: ignore[assignment]
+    default_storage_class = JournalStorage  # type: ignore[assignment]
+
+    def table(self, name: str, **kwargs: Any) -> JournalTable:
+        table = super().table(name, **kwargs)
+        assert isinstance(table, JournalTable)
+        return table
 
     @property
     def storage(self) -> JournalStorage:
-        return self._storage  # type: ignore[return-value]
+        return self._storage  # type: ignore[return-value]  # default_storage_class above

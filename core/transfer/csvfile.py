@@ -59,7 +59,7 @@ class CsvFile:
 
     def _incoming(self, line: int, values: list[str]) -> Incoming:
         item = Incoming(line, source=values)
-        if len(values) != len(self.header) and any(v.strip() for v in values[len(self.header):]) \
+        if (len(values) != len(self.header) and any(v.strip() for v in values[len(self.header):])) \
                 or len(values) < len(self.header):
             item.problems.append(FieldProblem(
                 "row", f"{len(values)} values",
@@ -249,7 +249,7 @@ def export_csv(directory: Directory, actor: Actor, out: io.TextIOBase,
     """Every contact the actor may see, one row each with its organization's columns, then organizations with no
     contacts; the header is what import reads, so the file imports back to the same records."""
     header = export_header(directory)
-    places = {entity: {column_named(name).target: i for i, name in enumerate(names)}  # type: ignore[union-attr]
+    places = {entity: {_column(name).target: i for i, name in enumerate(names)}
               for entity, names in header.items() if entity != "row"}
     region = directory.region
     writer = csv.writer(out)
@@ -263,7 +263,7 @@ def export_csv(directory: Directory, actor: Actor, out: io.TextIOBase,
         for start in range(0, total, 5000):
             rows = []
             for contact in directory.documents(actor, "contact", contact_ids[start:start + 5000]).values():
-                organization = organizations.get(contact.get("organization_id"))
+                organization = organizations.get(contact.get("organization_id", 0))
                 if organization is not None:
                     linked.add(contact["organization_id"])
                 rows.append(_row(places, contact, organization, region, organization_cells))
@@ -272,6 +272,13 @@ def export_csv(directory: Directory, actor: Actor, out: io.TextIOBase,
                 progress(min(start + 5000, total), total)
         writer.writerows(_row(places, None, doc, region, {}) for i, doc in organizations.items() if i not in linked)
     return total + len(organizations) - len(linked)
+
+
+def _column(name: str) -> Column:
+    """A column export writes: always one import reads."""
+    column = column_named(name)
+    assert column is not None, name
+    return column
 
 
 def _row(places: dict[str, dict[str, int]], contact: dict | None, organization: dict | None, default: str,

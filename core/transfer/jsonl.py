@@ -40,7 +40,7 @@ def export_jsonl(directory: Directory, actor: Actor, out: io.BufferedIOBase,
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | FieldProblem]]:
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb")  # noqa: SIM115 (closed by the with below)
     except OSError as error:
         raise ValidationFailed.one("file", str(path), f"cannot be read: {error.strerror}") from None
     with handle:
@@ -80,7 +80,7 @@ class _Session:
 
     def __init__(self, directory: Directory, actor: Actor, restore: bool):
         self.directory, self.actor, self.restore = directory, actor, restore
-        self.ids: dict[str, dict[int, int]] = {kind: {} for kind in TYPES}
+        self.ids: dict[str, dict[int | None, int]] = {kind: {} for kind in TYPES}  # file id → ours
 
     def items(self, lines: Iterator[tuple[int, dict[str, Any] | FieldProblem]]) -> Iterator[Incoming | Outcome]:
         for line, obj in lines:

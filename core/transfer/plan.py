@@ -225,7 +225,8 @@ class Importer:
             for key in _organization_keys(item.organization or {}):
                 self._organizations.setdefault(key, (organization_id, item.line, item.organization or {}))
             if contact is not None:
-                contact.record.organization_id = organization_id  # type: ignore[union-attr]
+                assert isinstance(contact.record, Contact)
+                contact.record.organization_id = organization_id
         else:
             changed_organization = False
         if isinstance(main, int):  # an organization an earlier line of this file imported already
@@ -237,19 +238,19 @@ class Importer:
         if contact is not None:
             self._put(contact)
             warnings += self._phone_warnings(item)
-            self._lines.setdefault(contact.record.id, item.line)  # type: ignore[arg-type]
+            self._lines.setdefault(contact.record.key, item.line)
             for key in self._unmatched_keys_of(contact.record):
                 self._unmatched_keys.setdefault(key, item.line)
         if item.written is not None:
-            item.written(main.record.id)  # type: ignore[arg-type]
+            item.written(main.record.key)
         return Outcome(item.line, action, self._describe(item, main), [], warnings)
 
     def _put(self, write: Write) -> int:
         if write.action is not ImportAction.unchanged:
             self.directory.put_validated(self.actor, write.kind, write.record, write.previous, self.detail)
         for text in write.notes:
-            self.directory.add_note(self.actor, write.kind, write.record.id, text)  # type: ignore[arg-type]
-        return write.record.id  # type: ignore[return-value]
+            self.directory.add_note(self.actor, write.kind, write.record.key, text)
+        return write.record.key
 
     def _describe(self, item: Incoming, write: Write | None = None) -> str:
         if write is not None:
@@ -304,9 +305,9 @@ class Importer:
         data = dict(item.contact or {})
         match = self._match_contact(data)
         matched = match[0] if match else None
-        if matched in self._lines:  # an earlier line wrote it, and the store matched this one to it
-            raise ValidationFailed.one("row", match[1], f"repeats line {self._lines[matched]}: both "  # type: ignore
-                                                        f"rows are contact {matched}")
+        if match and match[0] in self._lines:  # an earlier line wrote it, and the store matched this one to it
+            raise ValidationFailed.one("row", match[1], f"repeats line {self._lines[match[0]]}: both "
+                                                        f"rows are contact {match[0]}")
         if organization is not None:
             data["organization_id"] = organization if isinstance(organization, int) else organization.record.id
         write = self._write_for("contact", data, matched, "contact", keep_organization=organization is None)
@@ -391,8 +392,8 @@ class Importer:
                 previous.model_dump(mode="json", exclude={"id", "version", "created_at", "modified_at"}), data,
                 directory.region)
             merged["division"], merged["id"] = previous.division, previous.id
-            if keep_organization and kind == "contact" and "organization_id" not in data:
-                merged["organization_id"] = previous.organization_id  # type: ignore[union-attr]
+            if keep_organization and isinstance(previous, Contact) and "organization_id" not in data:
+                merged["organization_id"] = previous.organization_id
             try:
                 record = directory.validate(kind, merged, previous=stored)
             except ValidationFailed as error:

@@ -189,8 +189,13 @@ def sync_salesforce(directory: Directory, actor: Actor, client: SalesforceClient
     until = max(stamps, key=_instant) if stamps else since
     importer = Importer(directory, actor, division=division, detail="Salesforce sync")
     items = _items(directory, actor, client.instance_url, accounts, contacts)
+
+    def remember_how_far() -> None:
+        if until:
+            directory.set_sync_mark(actor, SOURCE, until)
+
     report = importer.run(items, dry_run=dry_run, progress=progress, total=len(accounts) + len(contacts),
-                          before_commit=lambda: until and directory.set_sync_mark(actor, SOURCE, until))
+                          before_commit=remember_how_far)
     return SyncResult(report, len(accounts), len(contacts), since, until)
 
 

@@ -90,18 +90,18 @@ def _incoming(line: int, card: Any) -> Incoming:
     if "title" in card.contents:
         contact["title"] = card.title.value
         item.origins["contact.title"] = "TITLE"
-    phones = []
+    phones: list[dict[str, Any]] = []
     for prop in _values(card, "tel"):
         types = _types(prop)
         kind = next((_PHONE_KINDS[t] for t in types if t in _PHONE_KINDS), "other")
         item.origins[f"contact.phones.{len(phones)}"] = "TEL"
         phones.append({"kind": kind, "raw": _phone_text(prop.value)})
-    emails = []
+    emails: list[dict[str, Any]] = []
     for prop in _values(card, "email"):
         kind = next((_EMAIL_KINDS[t] for t in _types(prop) if t in _EMAIL_KINDS), "other")
         item.origins[f"contact.emails.{len(emails)}"] = "EMAIL"
         emails.append({"kind": kind, "address": prop.value.strip()})
-    socials = []
+    socials: list[dict[str, Any]] = []
     for prop in _values(card, "x-socialprofile") + _values(card, "x-twitter"):
         network = "twitter" if prop.name.casefold() == "x-twitter" else next(
             (t for t in _types(prop) if t in _SOCIAL_NETWORKS), None)
@@ -146,7 +146,7 @@ def export_vcards(directory: Directory, actor: Actor, out: io.TextIOBase, versio
     if version not in VERSIONS:
         raise ValidationFailed.one("version", version, f"must be one of {', '.join(VERSIONS)}")
     ids = directory.browse(actor, "contact")
-    names = {o.id: o.name for o in directory.records(actor, "organization", directory.browse(actor, "organization"))}
+    names = {o.id: o.full_name for o in directory.records(actor, "organization", directory.browse(actor, "organization"))}
     for start in range(0, len(ids), 2000):
         for contact in directory.records(actor, "contact", ids[start:start + 2000]):
             assert isinstance(contact, Contact)

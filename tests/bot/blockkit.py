@@ -48,6 +48,6 @@ def assert_within_limits(blocks: list[dict]) -> None:
         if block["type"] in ("section", "context"):
             for text in texts(block):
                 assert len(text) <= 3000, f"a text of {len(text)} characters"
-        for element in block.get("elements", []) + [block.get("accessory") or {}]:
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
             if element.get("type") == "button":
                 assert len(element["text"]["text"]) <= 75 and len(element.get("value", "")) <= 2000

@@ -38,7 +38,7 @@ class FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 fake.calls.append(Call(self.path, _params(self.headers.get("Content-Type", ""), body), dict(self.headers)))
                 answer = fake.answer(self.path, fake.calls[-1].params)

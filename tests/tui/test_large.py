@@ -13,7 +13,7 @@ from tests.tui.conftest import ADMIN, SIZE, settle
 from tui.app import ContactsApp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from store_bench import build_ours  # noqa: E402
+from store_bench import build_ours
 
 
 @pytest.mark.slow

@@ -6,12 +6,12 @@ import asyncio
 
 from rich.text import Text
 from textual import on, work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, Tab, Tabs
+from textual.worker import get_current_worker
 
 from core.errors import ContactsError
 from tui.screens.dialogs import ConfirmDialog, NoteDialog
@@ -20,6 +20,7 @@ from tui.screens.managers import NotesManager, RelationshipsManager, SchemaManag
 from tui.screens.merge import DuplicatesScreen
 from tui.screens.record_form import RecordForm
 from tui.screens.transfer import ExportScreen, ImportScreen
+from tui.session import session
 from tui.widgets.detail import DetailPane
 from tui.widgets.record_list import RecordList
 from tui.widgets.search_box import SearchBox
@@ -47,14 +48,14 @@ class MainScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        directory = self.app.directory
+        directory = session(self).directory
         yield Header()
         with Horizontal():
             with Vertical(id="browser"):
                 yield Tabs(Tab("Contacts", id="contact"), Tab("Organizations", id="organization"), id="kinds")
                 yield SearchBox(placeholder="Search: name, number in any format, email, organization, id…", id="search")
                 yield Static(id="count")
-                yield RecordList(directory, self.app.actor, id="records")
+                yield RecordList(directory, session(self).actor, id="records")
             yield DetailPane(id="detail")
         yield Footer()
 
@@ -80,7 +81,7 @@ class MainScreen(Screen):
     @work(thread=True, exclusive=True, group="search")
     def run_search(self, query: str, keep: int | None = None) -> None:
         kind = self.kind
-        ids = self.app.directory.browse(self.app.actor, kind, query)
+        ids = session(self).directory.browse(session(self).actor, kind, query)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.show_results, kind, query, ids, keep)
 
@@ -102,7 +103,7 @@ class MainScreen(Screen):
 
     @work(thread=True, exclusive=True, group="changes")
     def pick_up_changes(self) -> None:
-        if self.app.directory.refresh(self.app.actor):  # another process (the bot) wrote something
+        if session(self).directory.refresh(session(self).actor):  # another process (the bot) wrote something
             self.app.call_from_thread(self.changed_elsewhere)
 
     def changed_elsewhere(self) -> None:
@@ -125,7 +126,7 @@ class MainScreen(Screen):
 
     @work(thread=True, exclusive=True, group="detail")
     def show_detail(self, kind: str, record_id: int | None) -> None:
-        directory, actor = self.app.directory, self.app.actor
+        directory, actor = session(self).directory, session(self).actor
         profile = history = None
         if record_id is not None:
             try:
@@ -152,7 +153,7 @@ class MainScreen(Screen):
 
     @on(Tabs.TabActivated, "#kinds")
     def kind_chosen(self, event: Tabs.TabActivated) -> None:
-        if getattr(self, "kind", None) and event.tab.id != self.kind:
+        if getattr(self, "kind", None) and event.tab.id and event.tab.id != self.kind:
             self.kind = event.tab.id
             self.run_search(self.query_one("#search", Input).value)
 
@@ -164,7 +165,7 @@ class MainScreen(Screen):
 
     def edit(self, kind: str, record_id: int) -> None:
         try:
-            record = self.app.directory.get(self.app.actor, kind, record_id)
+            record = session(self).directory.get(session(self).actor, kind, record_id)
         except ContactsError as error:
             self.notify(str(error), severity="error", markup=False)
             return
@@ -185,7 +186,7 @@ class MainScreen(Screen):
             if text is None:
                 return
             try:
-                self.app.directory.add_note(self.app.actor, kind, record_id, text)
+                session(self).directory.add_note(session(self).actor, kind, record_id, text)
             except ContactsError as problem:
                 self.action_add_note(text, str(problem))  # open again, with what was typed and why it failed
                 return
@@ -204,7 +205,7 @@ class MainScreen(Screen):
             if not yes:
                 return
             try:
-                self.app.directory.delete(self.app.actor, kind, record_id)
+                session(self).directory.delete(session(self).actor, kind, record_id)
             except ContactsError as error:
                 self.notify(str(error), severity="error", markup=False)
                 return
@@ -221,7 +222,7 @@ class MainScreen(Screen):
         record_id, kind = self.records.highlighted, self.records.kind
         if record_id is None:
             return None
-        rows = self.app.directory.rows(self.app.actor, kind, [record_id])
+        rows = session(self).directory.rows(session(self).actor, kind, [record_id])
         return kind, record_id, rows[0].name if rows else str(record_id)
 
     def _after_manager(self, _: None = None) -> None:

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from core.customfields import FieldType
 from core.errors import ContactsError, ValidationFailed
 from tui.screens.dialogs import ConfirmDialog, NoteDialog
+from tui.session import session
 
 
 class Manager(ModalScreen[None]):
@@ -95,13 +96,13 @@ class NotesManager(Manager):
         return "a add · e edit · d delete · Esc close"
 
     def items(self) -> list[tuple[object, str]]:
-        notes = self.app.directory.notes(self.app.actor, self.kind, self.record_id)
+        notes = session(self).directory.notes(session(self).actor, self.kind, self.record_id)
         return [(n.id, f"{n.created_at:%Y-%m-%d %H:%M}  {n.author}  {' '.join(n.text.split())[:90]}") for n in notes]
 
     def action_add(self) -> None:
         def added(text: str | None) -> None:
             if text is not None:
-                self.attempt(lambda: self.app.directory.add_note(self.app.actor, self.kind, self.record_id, text))
+                self.attempt(lambda: session(self).directory.add_note(session(self).actor, self.kind, self.record_id, text))
 
         self.app.push_screen(NoteDialog(self.subject), added)
 
@@ -109,12 +110,12 @@ class NotesManager(Manager):
         note_id = self.selected()
         if note_id is None:
             return
-        note = next(n for n in self.app.directory.notes(self.app.actor, self.kind, self.record_id)
+        note = next(n for n in session(self).directory.notes(session(self).actor, self.kind, self.record_id)
                     if n.id == int(note_id))
 
         def edited(text: str | None) -> None:
             if text is not None:
-                self.attempt(lambda: self.app.directory.edit_note(self.app.actor, int(note_id), text))
+                self.attempt(lambda: session(self).directory.edit_note(session(self).actor, int(note_id), text))
 
         self.app.push_screen(NoteDialog(self.subject, note.text), edited)
 
@@ -125,7 +126,7 @@ class NotesManager(Manager):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.attempt(lambda: self.app.directory.delete_note(self.app.actor, int(note_id)))
+                self.attempt(lambda: session(self).directory.delete_note(session(self).actor, int(note_id)))
 
         self.app.push_screen(ConfirmDialog("Delete this note?", "Delete", danger=True), confirmed)
 
@@ -147,7 +148,7 @@ class RelationshipsManager(Manager):
             yield Button("Add", id="add-relationship")
 
     def items(self) -> list[tuple[object, str]]:
-        found = self.app.directory.relationships(self.app.actor, self.organization_id)
+        found = session(self).directory.relationships(session(self).actor, self.organization_id)
         return [(r.id, f"{r.role}: {r.user}") for r in found]
 
     def action_add(self) -> None:
@@ -157,15 +158,15 @@ class RelationshipsManager(Manager):
     @on(Input.Submitted, "#role")
     def add_relationship(self) -> None:
         user, role = self.query_one("#user", Input), self.query_one("#role", Input)
-        if self.attempt(lambda: self.app.directory.add_relationship(
-                self.app.actor, self.organization_id, user.value, role.value)):
+        if self.attempt(lambda: session(self).directory.add_relationship(
+                session(self).actor, self.organization_id, user.value, role.value)):
             user.value = role.value = ""
             self.query_one(OptionList).focus()
 
     def action_remove(self) -> None:
         relationship_id = self.selected()
         if relationship_id is not None:
-            self.attempt(lambda: self.app.directory.remove_relationship(self.app.actor, int(relationship_id)))
+            self.attempt(lambda: session(self).directory.remove_relationship(session(self).actor, int(relationship_id)))
 
 
 class SchemaManager(Manager):
@@ -196,7 +197,7 @@ class SchemaManager(Manager):
             yield Button("Add field", id="add-field")
 
     def items(self) -> list[tuple[object, str]]:
-        schema = self.app.directory.schema(self.kind)
+        schema = session(self).directory.schema(self.kind)
         return [(f.key, f"{f.key:<20} {f.label:<24} {f.describe()}" + ("  [disabled]" if f.disabled else ""))
                 for f in schema.fields]
 
@@ -205,7 +206,7 @@ class SchemaManager(Manager):
 
     @on(Button.Pressed, "#add-field")
     def add_field(self) -> None:
-        value = lambda widget_id: self.query_one(f"#{widget_id}", Input).value.strip()  # noqa: E731
+        value = lambda widget_id: self.query_one(f"#{widget_id}", Input).value.strip()
         field_type = self.query_one("#type", Select).value
         low, high = value("minimum"), value("maximum")
         field = {"key": value("key"), "label": value("label"), "type": field_type,
@@ -219,7 +220,7 @@ class SchemaManager(Manager):
         except ValueError:
             self.report(ValidationFailed.one("limits", low or high, "must be numbers"))
             return
-        if self.attempt(lambda: self.app.directory.add_custom_field(self.app.actor, self.kind, field)):
+        if self.attempt(lambda: session(self).directory.add_custom_field(session(self).actor, self.kind, field)):
             for widget_id in ("key", "label", "options", "minimum", "maximum"):
                 self.query_one(f"#{widget_id}", Input).value = ""
 
@@ -227,6 +228,8 @@ class SchemaManager(Manager):
         key = self.selected()
         if key is None:
             return
-        spec = self.app.directory.schema(self.kind).field(key)
-        self.attempt(lambda: self.app.directory.set_custom_field_disabled(
-            self.app.actor, self.kind, key, disabled=not spec.disabled))
+        spec = session(self).directory.schema(self.kind).field(key)
+        if spec is None:
+            return
+        self.attempt(lambda: session(self).directory.set_custom_field_disabled(
+            session(self).actor, self.kind, key, disabled=not spec.disabled))

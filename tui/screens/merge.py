@@ -14,10 +14,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from core.duplicates import SCALAR_FIELDS
+from core.directory.duplicates import SCALAR_FIELDS
 from core.errors import ContactsError
 from core.models import Contact
 from tui.screens.dialogs import ConfirmDialog
+from tui.session import session
 from tui.widgets.detail import describe
 
 LABELS = {"first_name": "First name", "middle_name": "Middle name", "last_name": "Last name",
@@ -54,7 +55,7 @@ class DuplicatesScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="duplicates")
     def load_groups(self) -> None:
-        directory, actor = self.app.directory, self.app.actor
+        directory, actor = session(self).directory, session(self).actor
         groups = directory.find_duplicates(actor, self.contact_id)
         names = {row.id: row.name for group in groups for row in directory.rows(actor, "contact", group.ids)}
         self.app.call_from_thread(self.show_groups, groups, names)
@@ -72,7 +73,7 @@ class DuplicatesScreen(ModalScreen[bool]):
 
     @on(OptionList.OptionSelected, "#groups")
     def merge_group(self, event: OptionList.OptionSelected) -> None:
-        group = self.groups.get(event.option.id)
+        group = self.groups.get(event.option.id or "")
         if group:
             self.app.push_screen(MergeScreen(group.ids), self.after_merge)
 
@@ -81,6 +82,7 @@ class DuplicatesScreen(ModalScreen[bool]):
             self.merged = True
             self.load_groups()
 
+    # Esc closes the screen answering whether anything was merged, whatever the binding passes.
     def action_dismiss(self, result: bool | None = None) -> None:  # type: ignore[override]
         self.dismiss(self.merged)
 
@@ -96,7 +98,7 @@ class MergeScreen(Screen[bool]):
         self.ids = ids
 
     def compose(self) -> ComposeResult:
-        directory, actor = self.app.directory, self.app.actor
+        directory, actor = session(self).directory, session(self).actor
         self.records: list[Contact] = [directory.get_contact(actor, i) for i in self.ids]
         options = [(f"{r.full_name} (#{r.id})", r.id) for r in self.records]
         yield Header()
@@ -126,9 +128,11 @@ class MergeScreen(Screen[bool]):
         self.update_preview()
 
     def plan(self) -> tuple[int, list[int], dict[str, int]]:
+        """The survivor, the others, and per field the contact whose value is kept."""
         survivor = self.query_one("#survivor", Select).value
-        choices = {select.id.removeprefix("choice-"): select.value for select in self.query("Select")
-                   if select.id and select.id.startswith("choice-")}
+        assert isinstance(survivor, int)  # the survivor select has no blank
+        choices = {select.id.removeprefix("choice-"): select.value for select in self.query(Select)
+                   if select.id and select.id.startswith("choice-") and isinstance(select.value, int)}
         return survivor, [i for i in self.ids if i != survivor], choices
 
     @on(Select.Changed)
@@ -136,8 +140,8 @@ class MergeScreen(Screen[bool]):
         survivor, others, choices = self.plan()
         error = self.query_one("#merge-error", Label)
         try:
-            preview = self.app.directory.merge_preview(self.app.actor, survivor, others, choices)
-            profile = self.app.directory.profile(self.app.actor, "contact", survivor)
+            preview = session(self).directory.merge_preview(session(self).actor, survivor, others, choices)
+            profile = session(self).directory.profile(session(self).actor, "contact", survivor)
         except ContactsError as problem:
             error.update(Text(str(problem)))
             error.display = True
@@ -153,7 +157,7 @@ class MergeScreen(Screen[bool]):
             if not yes:
                 return
             try:
-                merged = self.app.directory.merge_contacts(self.app.actor, survivor, others, choices)
+                merged = session(self).directory.merge_contacts(session(self).actor, survivor, others, choices)
             except ContactsError as problem:
                 error = self.query_one("#merge-error", Label)
                 error.update(Text(str(problem)))

@@ -20,6 +20,7 @@ from core.errors import ContactsError, FieldProblem, ValidationFailed
 from core.models import DEFAULT_DIVISION, EmailKind, PhoneKind, SocialNetwork
 from core.text import fold
 from tui.screens.dialogs import ConfirmDialog
+from tui.session import session
 
 CONTACT_TEXT = [("first_name", "First name"), ("middle_name", "Middle name"), ("last_name", "Last name"),
                 ("salutation", "Salutation"), ("title", "Title")]
@@ -43,7 +44,7 @@ class OrganizationNames(Suggester):
     async def get_suggestion(self, value: str) -> str | None:
         if len(value.strip()) < 2:
             return None
-        app = self._screen.app
+        app = session(self._screen)
         hits = app.directory.search(app.actor, value, kinds=["organization"], page_size=10).hits
         return next((h.title for h in hits if fold(h.title).startswith(fold(value))), None)
 
@@ -105,7 +106,7 @@ class RecordForm(Screen[int | None]):
     # ------------------------------------------------------------ building the form
 
     def compose(self) -> ComposeResult:
-        directory = self.app.directory
+        directory = session(self).directory
         record = self.record
         noun = "contact" if self.kind == "contact" else "organization"
         yield Header()
@@ -117,7 +118,7 @@ class RecordForm(Screen[int | None]):
             if self.kind == "contact":
                 organization = ""
                 if record and record.organization_id:
-                    rows = directory.rows(self.app.actor, "organization", [record.organization_id])
+                    rows = directory.rows(session(self).actor, "organization", [record.organization_id])
                     organization = rows[0].name if rows else ""
                 self._shown_organization = organization
                 yield from self._field("organization_id", "Organization",
@@ -169,13 +170,13 @@ class RecordForm(Screen[int | None]):
                                        ("  (chosen when the record was created; an admin moves it with a move, "
                                         "not an edit)", "dim")), classes="field")
             return
-        names = [d.name for d in self.app.directory.divisions()]
+        names = [d.name for d in session(self).directory.divisions()]
         yield from self._field("division", "Division (fixed once created)",
                                Select([(n, n) for n in names], value=DEFAULT_DIVISION, allow_blank=False,
                                       id="f-division"))
 
     def _list_section(self, section: str) -> ComposeResult:
-        title, kinds, add = SECTIONS[section]
+        title, _, add = SECTIONS[section]
         with Vertical(classes="group", id=f"section-{section}"):
             yield Label(title, classes="group-title")
             with Vertical(classes="rows"):
@@ -212,7 +213,7 @@ class RecordForm(Screen[int | None]):
 
     @on(Button.Pressed, ".add")
     async def add_row(self, event: Button.Pressed) -> None:
-        section = event.button.id.removeprefix("add-")
+        section = (event.button.id or "").removeprefix("add-")
         row = self._row(section)
         await self.query_one(f"#section-{section} .rows", Vertical).mount(row)
         row.query_one(".text", Input).focus()
@@ -258,7 +259,7 @@ class RecordForm(Screen[int | None]):
 
     def _custom_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        for spec in self.app.directory.schema(self.kind).fields:
+        for spec in session(self).directory.schema(self.kind).fields:
             widget = self.query_one(f"#c-{spec.key}")
             if isinstance(widget, Switch):
                 value: Any = widget.value
@@ -267,6 +268,7 @@ class RecordForm(Screen[int | None]):
             elif isinstance(widget, TextArea):
                 value = widget.text
             else:
+                assert isinstance(widget, Input | Switch)
                 value = widget.value
             if spec.disabled:
                 value = (self.record.custom_fields if self.record else {}).get(spec.key)
@@ -277,7 +279,7 @@ class RecordForm(Screen[int | None]):
     # ------------------------------------------------------------ saving
 
     def action_save(self) -> None:
-        directory, actor = self.app.directory, self.app.actor
+        directory, actor = session(self).directory, session(self).actor
         data = self.collect()
         problems: list[FieldProblem] = []
         if self.kind == "contact":
@@ -306,13 +308,13 @@ class RecordForm(Screen[int | None]):
         if not name:
             return None
         try:
-            return self.app.directory.organization_named(self.app.actor, name).id
+            return session(self).directory.organization_named(session(self).actor, name).id
         except ValidationFailed as error:
             problems += error.problems
             return None
 
     def show_errors(self, problems: list[FieldProblem]) -> None:
-        for label in self.query(".error"):
+        for label in self.query(".error").results(Label):
             label.update("")
             label.display = False
         first: Widget | None = None
@@ -335,8 +337,8 @@ class RecordForm(Screen[int | None]):
                 return rows[index].query_one(".row-error", Label)
         key = {"custom_fields": f"custom-{parts[1]}" if len(parts) > 1 else "record",
                "address": f"address-{parts[1]}" if len(parts) > 1 else "record"}.get(head, head)
-        found = self.query(f"#error-{key}")
-        return found.first() if found else self.query_one("#error-record", Label)
+        label = next(self.query(f"#error-{key}").results(Label), None)
+        return label if label is not None else self.query_one("#error-record", Label)
 
     @on(Button.Pressed, "#save")
     def save_pressed(self) -> None:
@@ -350,5 +352,8 @@ class RecordForm(Screen[int | None]):
         if self._initial is None or self.collect() == self._initial:
             self.dismiss(None)
             return
-        self.app.push_screen(ConfirmDialog("Discard your changes?", "Discard", danger=True),
-                             lambda yes: self.dismiss(None) if yes else None)
+        def discard(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDialog("Discard your changes?", "Discard", danger=True), discard)

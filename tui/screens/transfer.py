@@ -20,6 +20,7 @@ from core.models import DEFAULT_DIVISION
 from core.transfer.files import FORMATS, ImportOptions, ImportResult, export_file, format_of, import_file
 from core.transfer.plan import ImportAction, Report
 from tui.screens.dialogs import ConfirmDialog
+from tui.session import session
 
 MAX_REPORT_LINES = 2000
 
@@ -130,7 +131,7 @@ class ImportScreen(TransferScreen):
     PLACEHOLDER = "path to a .csv, .vcf or .jsonl file"
 
     def options(self) -> ComposeResult:
-        divisions = [(d.name, d.name) for d in self.app.directory.divisions()]
+        divisions = [(d.name, d.name) for d in session(self).directory.divisions()]
         with Horizontal(classes="transfer-options"):
             with Vertical():
                 yield Label("New records go to division")
@@ -168,7 +169,7 @@ class ImportScreen(TransferScreen):
     @work(thread=True, exclusive=True, group="transfer")
     def run_import(self, path: Path, options: ImportOptions) -> None:
         try:
-            result = import_file(self.app.directory, self.app.actor, path, options, progress=self.progress)
+            result = import_file(session(self).directory, session(self).actor, path, options, progress=self.progress)
         except ContactsError as error:
             self.app.call_from_thread(self.failed, error)
             return
@@ -207,10 +208,9 @@ class ExportScreen(TransferScreen):
     PLACEHOLDER = "path of the file to write: .csv, .vcf, or .jsonl (a full backup)"
 
     def options(self) -> ComposeResult:
-        with Horizontal(classes="transfer-options"):
-            with Vertical():
-                yield Label("vCard version")
-                yield Select([("3.0", "3.0"), ("4.0", "4.0")], value="3.0", allow_blank=False, id="vcard-version")
+        with Horizontal(classes="transfer-options"), Vertical():
+            yield Label("vCard version")
+            yield Select([("3.0", "3.0"), ("4.0", "4.0")], value="3.0", allow_blank=False, id="vcard-version")
 
     def buttons(self) -> ComposeResult:
         yield Button("Export", variant="primary", id="export")
@@ -238,7 +238,7 @@ class ExportScreen(TransferScreen):
     @work(thread=True, exclusive=True, group="transfer")
     def run_export(self, path: Path, vcard_version: str) -> None:
         try:
-            count = export_file(self.app.directory, self.app.actor, path, vcard_version=vcard_version,
+            count = export_file(session(self).directory, session(self).actor, path, vcard_version=vcard_version,
                                 progress=self.progress)
         except ContactsError as error:
             self.app.call_from_thread(self.failed, error)

@@ -166,7 +166,7 @@ def _rank(repo: Repository, kind: str, ids: set[int], query: str, divisions: set
         if kind == "contact":
             name_fields = [doc["first_name"], doc.get("middle_name") or "", doc["last_name"]]
             title = " ".join(n for n in name_fields if n)
-            organization = organizations.get(doc.get("organization_id"), {}).get("name", "")
+            organization = organizations.get(doc.get("organization_id", 0), {}).get("name", "")
             subtitle = " · ".join(p for p in (organization, doc.get("title", ""), _first_phone(doc)) if p)
             names, others = words(title), set(contact_terms(doc))
         else:

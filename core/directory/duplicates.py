@@ -8,11 +8,11 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Any
 
+from core.directory.search import visible_only
 from core.errors import ValidationFailed
 from core.models import Contact
 from core.phones import digits_of
 from core.repository import Repository
-from core.search import visible_only
 from core.text import fold
 
 NAME_SIMILARITY = 0.85
@@ -38,7 +38,7 @@ def _name_pairs(repo: Repository, ids: set[int]) -> list[tuple[int, int]]:
     buckets: dict[str, list[tuple[int, str]]] = {}
     for doc_id, doc in docs.items():
         buckets.setdefault(fold(doc["first_name"])[:1], []).append((doc_id, doc["first_name"]))
-    pairs = []
+    pairs: list[tuple[int, int]] = []
     for members in buckets.values():
         for i, (a, name_a) in enumerate(members):
             pairs.extend((a, b) for b, name_b in members[i + 1:] if _similar_first_names(name_a, name_b))
