@@ -137,7 +137,8 @@ def populate(
         directory.add_custom_field(actor, "contact", field)
     for field in ORGANIZATION_FIELDS:
         directory.add_custom_field(actor, "organization", field)
-    directory.create_division(actor, "EMEA", "Customers served from Dublin")
+    if directory.division_problem("EMEA") is not None:
+        directory.create_division(actor, "EMEA", "Customers served from Dublin")
 
     organizations = max(1, contacts // 20)
     organization_ids: list[int] = []

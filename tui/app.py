@@ -44,6 +44,9 @@ class ContactsApp(App[None]):
             yield SystemCommand("Notes", "Add, edit and delete notes on the highlighted record (F3)", screen.action_notes)
             yield SystemCommand("Relationships", "Who looks after the highlighted organization (F4)",
                                 screen.action_relationships)
+            yield SystemCommand("Move to another division", "Move the highlighted record; it keeps its id and notes "
+                                "(F9)", screen.action_move)
+            yield SystemCommand("Divisions", "List, add, rename and describe divisions (F10)", screen.action_divisions)
             yield SystemCommand("Custom fields", "Add, disable and enable custom fields (F5)", screen.action_custom_fields)
             yield SystemCommand("Duplicates", "Likely duplicate contacts, to merge (F6)", screen.action_duplicates)
             yield SystemCommand("Duplicates of this contact", "Contacts like the highlighted one, to merge",

@@ -30,6 +30,8 @@ data directory show up here within a second.
 | `F6` | likely duplicates: pick a group, choose what survives field by field, preview, merge |
 | `F7` | import a CSV, vCard or JSON Lines file: check it first (each row's outcome), then import |
 | `F8` | export to CSV, vCard, or JSON Lines (a full backup) |
+| `F9` | move the highlighted record to another division (it keeps its id, notes and history) |
+| `F10` | divisions: list, add, rename, describe |
 | `F2` | light or dark theme |
 | `Ctrl+P` | every command, by name |
 | `F1` | this help |

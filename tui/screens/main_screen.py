@@ -13,8 +13,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, Tab, Tabs
 from textual.worker import get_current_worker
 
+from core.directory import MoveResult
 from core.errors import ContactsError
 from tui.screens.dialogs import ConfirmDialog, NoteDialog
+from tui.screens.divisions import DivisionsManager, MoveDialog
 from tui.screens.help import HelpScreen
 from tui.screens.managers import NotesManager, RelationshipsManager, SchemaManager
 from tui.screens.merge import DuplicatesScreen
@@ -44,6 +46,8 @@ class MainScreen(Screen):
         Binding("f6", "duplicates", "Duplicates", id="main.duplicates"),
         Binding("f7", "import", "Import", id="main.import"),
         Binding("f8", "export", "Export", id="main.export"),
+        Binding("f9", "move", "Move", id="main.move"),
+        Binding("f10", "divisions", "Divisions", id="main.divisions"),
         Binding("f1", "help", "Help", id="main.help"),
     ]
 
@@ -259,6 +263,33 @@ class MainScreen(Screen):
     def _after_transfer(self, changed: bool | None) -> None:
         if changed:
             self.changed_elsewhere()
+
+    def action_move(self) -> None:
+        record_id, kind = self.records.highlighted, self.records.kind
+        if record_id is None:
+            return
+        try:
+            record = session(self).directory.get(session(self).actor, kind, record_id)
+        except ContactsError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+
+        def moved(result: MoveResult | None) -> None:
+            if result is not None:
+                self.notify(result.message, markup=False)
+                self.records.forget_rows()
+                self.refresh_results()
+                self.show_detail(kind, record_id)
+
+        self.app.push_screen(MoveDialog(kind, record_id, record.full_name, record.division), moved)
+
+    def action_divisions(self) -> None:
+        def closed(_: None = None) -> None:
+            self.records.forget_rows()
+            self.refresh_results()
+            self._after_manager()
+
+        self.app.push_screen(DivisionsManager(), closed)
 
     def action_custom_fields(self) -> None:
         self.app.push_screen(SchemaManager(self.kind), self._after_manager)

@@ -167,8 +167,8 @@ class RecordForm(Screen[int | None]):
     def _division(self) -> ComposeResult:
         if self.record:
             yield Static(Text.assemble(("Division  ", "bold"), self.record.division,
-                                       ("  (chosen when the record was created; an admin moves it with a move, "
-                                        "not an edit)", "dim")), classes="field")
+                                       ("  (to change it, close this form and press F9: Move)", "dim")),
+                         classes="field")
             return
         names = [d.name for d in session(self).directory.divisions()]
         yield from self._field("division", "Division (fixed once created)",

@@ -1,0 +1,80 @@
+"""A record outside a person's divisions does not exist for them, even through a record that links to it: not its
+name in another record's row, card or search hit, in the service or the ``contacts`` command."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.policy import Actor
+from tests.conftest import open_directory
+from tests.test_cli import run
+
+SETTINGS = """
+[access.default]
+role = "admin"
+
+[access.users.vic]
+role = "viewer"
+divisions = ["Home"]
+"""
+ADMIN, HOME_VIEWER = Actor("boss"), Actor("vic")
+
+
+@pytest.fixture
+def linked(data_dir):
+    """Zed Home works for Zenith Freight, which is in EMEA: the Home viewer sees Zed, never Zenith."""
+    directory = open_directory(data_dir, SETTINGS)
+    directory.create_division(ADMIN, "EMEA")
+    zenith = directory.create(ADMIN, "organization", {"name": "Zenith Freight", "division": "EMEA",
+                                                      "industry": "Shipping", "phone": {"raw": "+44 20 7946 0000"}})
+    zed = directory.create(ADMIN, "contact", {"first_name": "Zed", "last_name": "Home", "title": "Buyer",
+                                              "organization_id": zenith.id, "phones": [{"raw": "+1 415 555 0101"}]})
+    directory.create(ADMIN, "contact", {"first_name": "Zoe", "last_name": "Home", "phones": [{"raw": "+1 415 555 0102"}]})
+    yield directory, zenith, zed
+    directory.close()
+
+
+def test_search_does_not_find_a_contact_through_an_invisible_organization(linked):
+    directory, _, _ = linked
+    assert [h.title for h in directory.search(ADMIN, "zenith").hits] == ["Zenith Freight", "Zed Home"]
+    assert directory.search(HOME_VIEWER, "zenith").hits == []
+    assert directory.browse(HOME_VIEWER, "contact", "zenith") == []
+    assert directory.lookup(HOME_VIEWER, "zenith").found is False
+
+
+def test_rows_cards_and_hits_never_name_the_invisible_organization(linked):
+    directory, zenith, zed = linked
+    [row] = directory.rows(HOME_VIEWER, "contact", [zed.id])
+    assert (row.name, row.organization) == ("Zed Home", "")
+    assert directory.rows(ADMIN, "contact", [zed.id])[0].organization == "Zenith Freight"
+    assert directory.rows(HOME_VIEWER, "organization", [zenith.id]) == []
+    [hit] = directory.search(HOME_VIEWER, "zed").hits
+    assert "Zenith" not in hit.subtitle and "Buyer" in hit.subtitle
+    assert directory.profile(HOME_VIEWER, "contact", zed.id).organization is None
+    assert directory.records(HOME_VIEWER, "organization", [zenith.id]) == []
+    assert directory.documents(HOME_VIEWER, "organization", [zenith.id]) == {}
+    assert directory.count(HOME_VIEWER, "organization") == 0 and directory.count(ADMIN, "organization") == 1
+
+
+def test_the_command_shows_the_contact_without_the_organization(linked, data_dir):
+    directory, _, _ = linked
+    directory.close()
+    seen = run(data_dir, "--as", "vic", "lookup", "zed")
+    assert seen.returncode == 0 and "Zed Home" in seen.stdout and "Zenith" not in seen.stdout
+    as_json = json.loads(run(data_dir, "--as", "vic", "lookup", "--json", "+1 415 555 0101").stdout)
+    assert [c["first_name"] for c in as_json["contacts"]] == ["Zed"]
+    assert "Zenith" not in json.dumps(as_json)
+    assert run(data_dir, "--as", "vic", "lookup", "zenith").returncode == 1
+    admin = run(data_dir, "--as", "boss", "lookup", "zed")
+    assert "Buyer at Zenith Freight" in admin.stdout
+
+
+def test_exports_leave_out_what_the_exporter_cannot_see(linked, data_dir, tmp_path):
+    directory, _, _ = linked
+    directory.close()
+    out = tmp_path / "mine.csv"
+    assert run(data_dir, "--as", "vic", "export", str(out)).returncode == 0
+    text = out.read_text(encoding="utf-8")
+    assert "Zed" in text and "Zenith" not in text
