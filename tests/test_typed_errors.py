@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 
@@ -34,12 +35,12 @@ def test_an_integer_beyond_64_bits_is_refused_by_name(counted, data_dir, value):
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, "nan", "inf"])
 def test_not_a_number_and_infinity_are_refused(counted, value):
-    with pytest.raises(ValidationFailed, match="custom_fields.score: 'Score' must be number"):
+    with pytest.raises(ValidationFailed, match=re.escape("custom_fields.score: 'Score' must be number")):
         counted.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee", "custom_fields": {"score": value}})
 
 
 def test_a_limit_that_is_not_a_number_is_refused(directory):
-    with pytest.raises(ValidationFailed, match="field.minimum"):
+    with pytest.raises(ValidationFailed, match=re.escape("field.minimum")):
         directory.add_custom_field(ADMIN, "contact", {"key": "n", "label": "N", "type": "number", "minimum": math.nan})
 
 
@@ -90,7 +91,7 @@ def test_settings_that_are_not_utf8_are_refused_with_the_file_named(tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     (data_dir / "contacts.toml").write_bytes('[phone]\ndefault_region = "GB" # Größe\n'.encode("latin-1"))
-    with pytest.raises(ValidationFailed, match="contacts.toml: is not UTF-8 text"):
+    with pytest.raises(ValidationFailed, match=re.escape("contacts.toml: is not UTF-8 text")):
         open_directory(data_dir)
     result = run(data_dir, "lookup", "ann")
     assert result.returncode == 2 and "is not UTF-8 text" in result.stderr and "Traceback" not in result.stderr
