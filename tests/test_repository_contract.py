@@ -1,0 +1,166 @@
+"""What every store behind ``core.repository.Repository`` must do, written once. Each test runs against every
+store ``core.bootstrap.open_store`` can open: the embedded store now; a server store joins by adding its kind to
+``STORES`` (and whatever it needs to start)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from core.bootstrap import open_store
+from core.config import Settings
+from core.directory import Directory
+from core.errors import Conflict, StoreError
+from core.indexes import INDEXES
+from core.policy import Actor
+from core.repository import Repository
+
+STORES = ["embedded"]
+ADMIN = Actor("admin")
+OpenHandle = Callable[[], Repository]
+
+CONTACTS = [
+    {"first_name": "Ann", "last_name": "Lee", "organization_id": 1, "division": "Home",
+     "phones": [{"kind": "work", "raw": "+1 415 555 2671", "e164": "+14155552671", "region": "US", "sms": False}],
+     "emails": [{"kind": "work", "address": "ann@acme.example"}], "custom_fields": {"tier": "Gold"}},
+    {"first_name": "Zoë", "last_name": "Lee", "division": "EMEA",
+     "phones": [{"kind": "cell", "raw": "020 7946 0958", "e164": "+442079460958", "region": "GB", "sms": True}],
+     "emails": [{"kind": "work", "address": "zoe@acme.example"}], "custom_fields": {"tier": "Gold"},
+     "external_ids": [{"source": "salesforce", "value": "003A"}]},
+    {"first_name": "Bo", "last_name": "Ng", "phones": [{"kind": "work", "raw": "call me", "sms": False}],
+     "socials": [{"network": "twitter", "handle": "@bo"}]},
+]
+ORGANIZATION = {"name": "Acme Towing", "tags": ["partner"], "phone": {"kind": "work", "raw": "+1 212 555 0100",
+                                                                       "e164": "+12125550100", "region": "US",
+                                                                       "sms": False}}
+
+
+@pytest.fixture(params=STORES)
+def open_handle(request, tmp_path: Path) -> Iterator[OpenHandle]:
+    """Opens handles on one store, as separate processes (the bot, the terminal UI) would."""
+    settings = Settings.model_validate({"store": {"kind": request.param}})
+    handles: list[Repository] = []
+
+    def open_one() -> Repository:
+        handles.append(open_store(tmp_path / "data", settings))
+        return handles[-1]
+
+    yield open_one
+    for handle in handles:
+        handle.close()
+
+
+@pytest.fixture
+def filled(open_handle: OpenHandle) -> Repository:
+    repo = open_handle()
+    with repo.transaction():
+        repo.insert("organizations", ORGANIZATION)
+        for contact in CONTACTS:
+            repo.insert("contacts", contact)
+    return repo
+
+
+class Boom(Exception):
+    pass
+
+
+def test_a_transaction_is_all_or_nothing(open_handle: OpenHandle):
+    repo, other = open_handle(), open_handle()
+    with pytest.raises(Boom), repo.transaction():
+        repo.insert("contacts", CONTACTS[0])
+        repo.insert("contacts", CONTACTS[1])
+        raise Boom
+    assert repo.count("contacts") == 0 and other.count("contacts") == 0
+    assert repo.find("contact.last_name", "lee") == set()
+
+
+def test_nested_transactions_commit_with_the_outer_one(open_handle: OpenHandle):
+    repo, other = open_handle(), open_handle()
+    with pytest.raises(Boom), repo.transaction():
+        with repo.transaction():
+            repo.insert("contacts", CONTACTS[0])
+        raise Boom
+    assert other.count("contacts") == 0
+    with repo.transaction():
+        with repo.transaction():
+            first = repo.insert("contacts", CONTACTS[0])
+        second = repo.insert("contacts", CONTACTS[1])
+    assert other.get_many("contacts", [first, second]).keys() == {first, second}
+
+
+def test_reads_see_what_another_handle_committed(filled: Repository, open_handle: OpenHandle):
+    reader = open_handle()
+    assert reader.count("contacts") == 3
+    writer = open_handle()
+    with writer.transaction():
+        new = writer.insert("contacts", {"first_name": "Cy", "last_name": "Lee"})
+        writer.replace("contacts", 1, {**CONTACTS[0], "first_name": "Anne"})
+        writer.remove("contacts", 3)
+    assert reader.get("contacts", 1)["first_name"] == "Anne"
+    assert reader.get("contacts", 3) is None and reader.get("contacts", new)["first_name"] == "Cy"
+    assert reader.find("contact.last_name", "lee") == {1, 2, new}
+
+
+def test_ids_are_never_reused_and_a_taken_id_is_refused(filled: Repository):
+    with filled.transaction():
+        filled.remove("contacts", 3)
+    with filled.transaction():
+        assert filled.insert("contacts", CONTACTS[2]) == 4
+        assert filled.insert("contacts", CONTACTS[2], 10) == 10
+    with pytest.raises(StoreError), filled.transaction():
+        filled.insert("contacts", CONTACTS[2], 10)
+    assert sorted(filled.ids("contacts")) == [1, 2, 4, 10]
+
+
+def test_revision_moves_on_every_commit(filled: Repository, open_handle: OpenHandle):
+    before = filled.revision()
+    writer = open_handle()
+    with writer.transaction():
+        writer.insert("notes", {"subject_kind": "contact", "subject_id": 1, "text": "hi", "author": "a"})
+    assert filled.refresh() and filled.revision() != before
+    assert not filled.refresh()  # nothing new since
+
+
+def full_scan(repo: Repository, table: str, keys_of) -> dict[str, set[int]]:
+    found: dict[str, set[int]] = defaultdict(set)
+    for doc_id, doc in repo.get_many(table, repo.ids(table)).items():
+        for key in keys_of(doc):
+            found[key].add(doc_id)
+    return found
+
+
+def test_every_index_equals_a_full_scan_after_changes(filled: Repository, open_handle: OpenHandle):
+    writer = open_handle()
+    with writer.transaction():
+        writer.replace("contacts", 2, {**CONTACTS[1], "last_name": "Lefèvre", "emails": []})
+        writer.remove("contacts", 3)
+        writer.insert("contacts", {**CONTACTS[2], "first_name": "Bea"})
+        writer.insert("notes", {"subject_kind": "contact", "subject_id": 1, "text": "hi", "author": "a"})
+        writer.insert("divisions", {"name": "EMEA"})
+    for repo in (filled, writer, open_handle()):
+        for spec in INDEXES:
+            expected = full_scan(repo, spec.table, spec.keys)
+            for key, ids in expected.items():
+                assert repo.find(spec.name, key) == ids, (spec.name, key)
+            assert repo.find(spec.name, "no such key") == set()
+            if spec.ordered:
+                in_order = [i for key in sorted(expected) for i in sorted(expected[key])]
+                assert repo.ids_in_order(spec.name) == in_order, spec.name
+                for prefix in {key[:2] for key in expected}:
+                    wanted = set().union(*(ids for key, ids in expected.items() if key.startswith(prefix)))
+                    assert repo.find_prefix(spec.name, prefix) == wanted, (spec.name, prefix)
+            shared = {key: ids for key, ids in expected.items() if len(ids) > 1}
+            assert dict(repo.shared_keys(spec.name)) == shared, spec.name
+
+
+def test_a_stale_version_is_a_conflict_across_handles(open_handle: OpenHandle):
+    first, second = Directory(open_handle()), Directory(open_handle())
+    ann = first.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee"})
+    seen_by_second = second.get_contact(ADMIN, ann.key)
+    first.update(ADMIN, "contact", ann.key, {"title": "CFO"}, expected_version=ann.version)
+    with pytest.raises(Conflict, match="was changed since you opened it"):
+        second.update(ADMIN, "contact", ann.key, {"title": "CEO"}, expected_version=seen_by_second.version)
+    assert first.get_contact(ADMIN, ann.key).title == "CFO"
