@@ -160,7 +160,7 @@ def _organization(directory: Directory, actor: Actor, rng: random.Random, phones
         name += f" {i}"
     organization = directory.create(actor, "organization", {
         "name": name,
-        "division": "EMEA" if i % 5 == 4 else "Home",
+        "division": "EMEA" if i % 5 == 4 else DEFAULT_DIVISION,
         "websites": [f"https://www.{_domain(name)}"],
         "phone": phones.next("work"),
         "industry": rng.choice(INDUSTRIES),

@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 
 from core.directory import MoveResult
 from core.errors import ContactsError
+from core.kinds import RecordKind
 from tui.screens.dialogs import ConfirmDialog, NoteDialog
 from tui.screens.divisions import DivisionsManager, MoveDialog
 from tui.screens.help import HelpScreen
@@ -29,7 +30,6 @@ from tui.widgets.search_box import SearchBox
 
 CHANGES_EVERY = 1.0  # seconds between looks for other processes' changes
 DETAIL_PAUSE = 0.1  # seconds the cursor rests before the highlighted record is loaded in full
-NOUNS = {"contact": ("contact", "contacts"), "organization": ("organization", "organizations")}
 
 
 class MainScreen(Screen):
@@ -94,8 +94,7 @@ class MainScreen(Screen):
             return
         self.shown = (kind, query)
         self.records.show(kind, ids, keep)
-        one, many = NOUNS[kind]
-        noun = one if len(ids) == 1 else many
+        noun = RecordKind.of(kind).noun(len(ids))
         matching = Text(f"{len(ids):,} {noun}")
         if query.strip():
             matching.append(" matching ")

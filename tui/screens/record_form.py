@@ -108,7 +108,7 @@ class RecordForm(Screen[int | None]):
     def compose(self) -> ComposeResult:
         directory = session(self).directory
         record = self.record
-        noun = "contact" if self.kind == "contact" else "organization"
+        noun = self.kind
         yield Header()
         with VerticalScroll(id="form"):
             yield Static(Text(f"Edit {noun} {record.full_name}" if record else f"New {noun}", "bold"), classes="title")
