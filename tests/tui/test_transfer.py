@@ -114,3 +114,16 @@ async def test_a_file_can_be_picked_from_the_folder(directory, tmp_path):
         await pilot.click("#check")
         await settle(pilot)
         assert summary(pilot.app).startswith("2 rows: 1 to create")
+
+
+async def test_a_file_in_another_encoding_says_where_to_name_it_and_then_imports(directory, tmp_path):
+    source = tmp_path / "excel.csv"
+    source.write_text("Contact First Name,Contact Last Name\nZoë,Müller\n", encoding="cp1252")
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await run_on(pilot, "f7", source, "#check")
+        assert "is not UTF-8 text" in summary(pilot.app) and "(type its encoding under Encoding)" in summary(pilot.app)
+        pilot.app.screen.query_one("#encoding", Input).value = "cp1252"
+        await pilot.click("#import")
+        await settle(pilot)
+        assert summary(pilot.app).startswith("1 rows: 1 created")
+    assert "Zoë Müller" in [c.full_name for c in directory.lookup(ADMIN, "zoë müller").contacts]

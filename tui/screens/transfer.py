@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Label, ProgressBar, RichLog, Select, Static, Switch
 
-from core.errors import ContactsError
+from core.errors import ContactsError, ValidationFailed
 from core.models import DEFAULT_DIVISION
 from core.transfer.files import FORMATS, ImportOptions, ImportResult, export_file, format_of, import_file
 from core.transfer.plan import ImportAction, Report
@@ -23,6 +23,9 @@ from tui.screens.dialogs import ConfirmDialog
 from tui.session import session
 
 MAX_REPORT_LINES = 2000
+# How this screen phrases the fix core names for a refused file.
+FIXES = {"encoding": "type its encoding under Encoding", "mapping": "name a column mapping file",
+         "format": "name the file .csv, .vcf or .jsonl", "columns": "use the columns README lists for import"}
 
 
 class ImportableFiles(DirectoryTree):
@@ -89,7 +92,8 @@ class TransferScreen(ModalScreen[bool]):
         self.query_one("#path", Input).focus()
 
     def action_close(self) -> None:
-        if not any(not w.is_finished for w in self.workers):
+        # Only this screen's import or export keeps it open (the main screen polls for changes in a worker too).
+        if not any(w.group == "transfer" and not w.is_finished for w in self.workers):
             self.dismiss(self.changed)
 
     @on(Button.Pressed, "#close")
@@ -123,7 +127,11 @@ class TransferScreen(ModalScreen[bool]):
 
     def failed(self, error: ContactsError) -> None:
         self.busy(False)
-        self.show_summary(Text(str(error), "bold red"))
+        if isinstance(error, ValidationFailed):
+            text = "; ".join(str(p) + (f" ({FIXES[p.fix]})" if p.fix in FIXES else "") for p in error.problems)
+        else:
+            text = str(error)
+        self.show_summary(Text(text, "bold red"))
 
 
 class ImportScreen(TransferScreen):
@@ -139,6 +147,9 @@ class ImportScreen(TransferScreen):
             with Vertical():
                 yield Label("Column mapping file (optional)")
                 yield Input(placeholder="mapping.toml", id="mapping")
+            with Vertical():
+                yield Label("Encoding, if not UTF-8")
+                yield Input(placeholder="e.g. cp1252", id="encoding")
             with Vertical(classes="switch-option"):
                 yield Label("Strict: all rows or none")
                 yield Switch(False, id="strict")
@@ -162,7 +173,8 @@ class ImportScreen(TransferScreen):
         mapping = self.query_one("#mapping", Input).value.strip()
         options = ImportOptions(division=str(self.query_one("#division", Select).value), dry_run=dry_run,
                                 strict=self.query_one("#strict", Switch).value,
-                                mapping=Path(mapping).expanduser() if mapping else None)
+                                mapping=Path(mapping).expanduser() if mapping else None,
+                                encoding=self.query_one("#encoding", Input).value.strip() or None)
         self.busy(True)
         self.run_import(path, options)
 
