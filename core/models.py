@@ -198,14 +198,11 @@ class ExternalId(Strict):
     value: Annotated[str, line(255)]
 
 
-class Record(Strict):
-    """Fields every directory record has; ``id``, ``version`` and the timestamps are set by the store."""
+class Stored(Strict):
+    """What the directory keeps and changes: an id, set when stored, and a version that each change moves on."""
 
     id: Id | None = None
     version: Version = 0
-    division: DivisionName = DEFAULT_DIVISION
-    created_at: datetime | None = None
-    modified_at: datetime | None = None
 
     @property
     def key(self) -> int:
@@ -213,6 +210,14 @@ class Record(Strict):
         if self.id is None:
             raise ValueError(f"this {type(self).__name__.lower()} is not stored yet")
         return self.id
+
+
+class Record(Stored):
+    """Fields every directory record has; ``id``, ``version`` and the timestamps are set by the store."""
+
+    division: DivisionName = DEFAULT_DIVISION
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
 
 
 class Party(Record):
@@ -279,9 +284,7 @@ class NoteSource(Strict):
     interaction_id: Id | None = None
 
 
-class Note(Strict):
-    id: Id | None = None
-    version: Version = 0
+class Note(Stored):
     subject_kind: SubjectKind
     subject_id: Id
     text: Annotated[str, StringConstraints(min_length=1, max_length=32_000)]
@@ -296,13 +299,6 @@ class Note(Strict):
         if not text.strip():
             raise ValueError("must not be blank")
         return text
-
-    @property
-    def key(self) -> int:
-        """The id of a record read from the directory (one still being built has none: ValueError)."""
-        if self.id is None:
-            raise ValueError(f"this {type(self).__name__.lower()} is not stored yet")
-        return self.id
 
 
 class Interaction(Strict):
@@ -320,11 +316,9 @@ class Interaction(Strict):
     at: datetime
 
 
-class Relationship(Strict):
+class Relationship(Stored):
     """An internal user's role towards an organization, such as its account manager."""
 
-    id: Id | None = None
-    version: Version = 0
     organization_id: Id
     user: Annotated[str, line(255)]
     role: Annotated[str, line(100)]
@@ -332,9 +326,7 @@ class Relationship(Strict):
     modified_at: datetime | None = None
 
 
-class Division(Strict):
-    id: Id | None = None
-    version: Version = 0
+class Division(Stored):
     name: DivisionName
     description: Annotated[str | None, line(1000), BLANK_IS_NONE] = None
     created_at: datetime | None = None
