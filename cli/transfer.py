@@ -12,7 +12,8 @@ from core.models import DEFAULT_DIVISION
 from core.policy import Actor
 from core.transfer.columns import COLUMNS
 from core.transfer.files import ImportOptions, export_file, import_file
-from core.transfer.plan import MATCH_KINDS, Report
+from core.transfer.plan import MATCH_KINDS
+from core.transfer.report import Report
 from core.transfer.salesforce import SalesforceClient, SalesforceSettings, sync_salesforce
 from core.transfer.vcard import VERSIONS as VCARD_VERSIONS
 

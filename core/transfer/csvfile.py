@@ -21,7 +21,8 @@ from core.transfer.columns import (
     Mapping,
     column_named,
 )
-from core.transfer.plan import ImportAction, Incoming, Outcome
+from core.transfer.plan import Incoming
+from core.transfer.report import ImportAction, Outcome
 
 DELIMITERS = (",", ";", "\t", "|")
 LIST_TARGETS = ("phones:", "emails:", "socials:", "websites", "tags", "external_ids", "sms")

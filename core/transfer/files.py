@@ -17,7 +17,8 @@ from core.policy import Actor
 from core.transfer.columns import Mapping
 from core.transfer.csvfile import export_csv, open_csv, write_rejects
 from core.transfer.jsonl import export_jsonl, import_jsonl
-from core.transfer.plan import MATCH_KINDS, Importer, Outcome, Report, paused_gc
+from core.transfer.plan import MATCH_KINDS, Importer, paused_gc
+from core.transfer.report import Outcome, Report
 from core.transfer.vcard import export_vcards, read_vcards
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".vcf": "vcard", ".vcard": "vcard", ".jsonl": "jsonl",

@@ -17,7 +17,8 @@ from core.directory import BACKUP_ORDER, Directory
 from core.errors import ContactsError, FieldProblem, ValidationFailed
 from core.kinds import RecordKind
 from core.policy import Action, Actor
-from core.transfer.plan import ImportAction, Importer, Incoming, Outcome, Report
+from core.transfer.plan import Importer, Incoming
+from core.transfer.report import ImportAction, Outcome, Report
 
 # Export order is import order: what a line refers to comes before it.
 TYPES = BACKUP_ORDER

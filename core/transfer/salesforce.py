@@ -26,7 +26,8 @@ from core.kinds import RecordKind
 from core.models import DEFAULT_DIVISION
 from core.phones import is_region
 from core.policy import Action, Actor
-from core.transfer.plan import Importer, Incoming, Report
+from core.transfer.plan import Importer, Incoming
+from core.transfer.report import Report
 
 SOURCE = "salesforce"
 SETTING_NAMES = ("instance_url", "access_token", "client_id", "client_secret")

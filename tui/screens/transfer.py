@@ -18,7 +18,7 @@ from textual.widgets import Button, DirectoryTree, Input, Label, ProgressBar, Ri
 from core.errors import ContactsError, ValidationFailed
 from core.models import DEFAULT_DIVISION
 from core.transfer.files import FORMATS, ImportOptions, ImportResult, export_file, format_of, import_file
-from core.transfer.plan import ImportAction, Report
+from core.transfer.report import ImportAction, Report
 from tui.screens.dialogs import ConfirmDialog
 from tui.session import session
 
