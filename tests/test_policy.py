@@ -124,3 +124,23 @@ def test_a_new_data_directory_gets_a_documented_single_user_default(data_dir):
 def test_bad_settings_are_refused_with_the_setting_named(data_dir, settings, words):
     with pytest.raises(ValidationFailed, match=words):
         open_directory(data_dir, settings)
+
+
+def test_a_division_typed_in_other_case_is_the_division_its_grants_name(data_dir):
+    directory = open_directory(data_dir, '[access.users.dublin]\nrole = "admin"\ndivisions = ["EMEA"]\n')
+    directory.create_division(BOSS, "EMEA")
+    dublin = Actor("dublin")
+    made = directory.create(dublin, "contact", {"first_name": "Erin", "last_name": "Doyle", "division": "emea"})
+    assert made.division == "EMEA" and directory.get(dublin, "contact", made.key).first_name == "Erin"
+    assert directory.update(dublin, "contact", made.key, {"division": "Emea", "title": "CFO"}).title == "CFO"
+    directory.close()
+
+
+def test_renaming_onto_another_divisions_name_is_refused_and_changes_nothing(shared, data_dir):
+    directory, _, emea = shared
+    directory.create_division(BOSS, "APAC")
+    before = store_files(data_dir)
+    with pytest.raises(ValidationFailed, match="a division with this name exists already"):
+        directory.rename_division(BOSS, "APAC", "emea")
+    assert store_files(data_dir) == before
+    assert directory.get(BOSS, "contact", emea.key).division == "EMEA"

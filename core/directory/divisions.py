@@ -72,13 +72,15 @@ class Divisions(Validation):
             if current.name == DEFAULT_DIVISION:
                 raise ValidationFailed.one("name", name, f"{DEFAULT_DIVISION!r} is where records go by default "
                                                          "and keeps its name")
-            renamed = self._store_division(actor, current, {"name": new_name}, "rename")
-            if renamed.name == current.name:
-                return renamed
-            other = self._division_named(renamed.name)
+            wanted = validated(Division, {**current.model_dump(), "name": new_name}).name
+            other = self._division_named(wanted)
             if other is not None and other.id != current.id:
                 raise ValidationFailed.one("new_name", new_name, "a division with this name exists already")
-            self._refuse_stranded_grants(current.name, renamed.name)
+            if wanted != current.name:
+                self._refuse_stranded_grants(current.name, wanted)
+            renamed = self._store_division(actor, current, {"name": wanted}, "rename")
+            if renamed.name == current.name:
+                return renamed
             for kind in RecordKind:
                 for record_id in sorted(self._repo.find(f"{kind}.division", current.name)):
                     record = self._load(kind, record_id)

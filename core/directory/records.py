@@ -19,8 +19,9 @@ class Records(Validation):
     def create(self, actor: Actor, kind: str, data: Mapping[str, Any]) -> Party:
         record_kind = RecordKind.of(kind)
         _refuse_system_fields(data)
-        division = data.get("division") or DEFAULT_DIVISION
-        self.require(actor, Action.edit, str(division))
+        named = str(data.get("division") or DEFAULT_DIVISION)
+        division = self._division_named(named)  # as the grants spell it, however it was typed
+        self.require(actor, Action.edit, division.name if division else named)
         with self._repo.transaction():
             record = self.validate(record_kind, dict(data))
             now = self._now()

@@ -127,7 +127,7 @@ class Validation(Service):
                     f"{current.version}); reload it and make your change again. Nothing was changed."
                 )
             wanted = changes(current) if callable(changes) else changes
-            if not moving and "division" in wanted and wanted["division"] != current.division:
+            if not moving and "division" in wanted and name_key(str(wanted["division"])) != name_key(current.division):
                 raise ValidationFailed.one(
                     "division", wanted["division"],
                     f"a record's division is chosen when it is created and cannot be edited (it is "
