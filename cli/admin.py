@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from cli.output import BAD_INPUT, FOUND, fail
+from cli.output import FOUND, fail
 from core.customfields import FieldType
 from core.demo import populate
 from core.directory import Directory
@@ -128,11 +128,9 @@ def run_division(directory: Directory, actor: Actor, args: argparse.Namespace) -
     elif command == "rename":
         division = directory.rename_division(actor, args.name, args.new_name)
         print(f"Renamed division {args.name!r} to {division.name!r}; its records moved with it.")
-    elif command == "describe":
+    else:
         division = directory.describe_division(actor, args.name, args.description)
         print(f"Division {division.name!r}: {division.description or '(no description)'}")
-    else:
-        return BAD_INPUT
     return FOUND
 
 

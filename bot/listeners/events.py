@@ -43,7 +43,7 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
     def pop(client: WebClient, event: dict, text: str, contacts: list[Contact]) -> None:
         channel, ts = event["channel"], event["ts"]
         if len(contacts) > 1:
-            rows = [("contact", c.id, c.full_name, "") for c in contacts if c.id is not None]
+            rows = [("contact", c.key, c.full_name, "") for c in contacts]
             reply = blocks.record_list(rows, len(contacts), "this caller's number")
             client.chat_postMessage(channel=channel, thread_ts=ts, blocks=reply, text="Several contacts match")
             return

@@ -12,14 +12,14 @@ from datetime import datetime
 from core.config import Settings
 from core.directory.base import Party, dump, utc_now
 from core.directory.divisions import Divisions, MoveResult
-from core.directory.merge import MAX_MERGE, Merging
+from core.directory.merge import Merging
 from core.directory.queries import Lookup, MatchBy, Profile, Queries, Row
 from core.directory.records import Records
 from core.directory.restore import BACKUP_ORDER, Restoring
 from core.directory.schemas import Schemas
 from core.repository import Repository
 
-__all__ = ["BACKUP_ORDER", "MAX_MERGE", "Directory", "Lookup", "MatchBy", "MoveResult", "Party", "Profile", "Row",
+__all__ = ["BACKUP_ORDER", "Directory", "Lookup", "MatchBy", "MoveResult", "Party", "Profile", "Row",
            "dump"]
 
 

@@ -3,7 +3,7 @@ queries that bulk work (import, export, sync) needs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -248,10 +248,3 @@ class Queries(Notes, Organizations):
             can_note=self.can(actor, Action.note, record.division),
             can_edit=self.can(actor, Action.edit, record.division),
         )
-
-    def chunks(self, actor: Actor, kind: str, size: int = 5000) -> Iterator[dict[int, dict[str, Any]]]:
-        """Every record of ``kind`` the actor may see, as stored, in name order, ``size`` at a time (call inside
-        ``reading()`` for one consistent state)."""
-        ids = self.browse(actor, kind)
-        for start in range(0, len(ids), size):
-            yield self.documents(actor, kind, ids[start:start + size])
