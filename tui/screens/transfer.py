@@ -142,16 +142,16 @@ class ImportScreen(TransferScreen):
         divisions = [(d.name, d.name) for d in session(self).directory.divisions()]
         with Horizontal(classes="transfer-options"):
             with Vertical():
-                yield Label("New records go to division")
+                yield Label("Division (new records)")
                 yield Select(divisions, value=DEFAULT_DIVISION, allow_blank=False, id="division")
             with Vertical():
-                yield Label("Column mapping file (optional)")
+                yield Label("Mapping file (optional)")
                 yield Input(placeholder="mapping.toml", id="mapping")
             with Vertical():
-                yield Label("Encoding, if not UTF-8")
+                yield Label("Encoding if not UTF-8")
                 yield Input(placeholder="e.g. cp1252", id="encoding")
             with Vertical(classes="switch-option"):
-                yield Label("Strict: all rows or none")
+                yield Label("Strict: all or none")
                 yield Switch(False, id="strict")
 
     def buttons(self) -> ComposeResult:
