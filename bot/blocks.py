@@ -190,8 +190,11 @@ def _card_actions(profile: Profile) -> Block:
     opted_out = isinstance(record, Contact) and record.survey_opt_out
     toggle = None
     if isinstance(record, Contact) and profile.can_note:
+        # The button names the state it sets, so a click on a card drawn before someone else changed it sets what
+        # the person saw, never the opposite.
         toggle = button(
-            "Allow surveys" if opted_out else "Opt out of surveys", "toggle_opt_out", value,
+            "Allow surveys" if opted_out else "Opt out of surveys", "set_opt_out",
+            ref(profile.kind, record.key, opt_out=not opted_out),
             confirm={
                 "title": {"type": "plain_text", "text": "Survey opt-out"},
                 "text": {"type": "mrkdwn", "text": clip(

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import os
 
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-
 from bot.app import build_app
-from bot.server import EVENTS_PATH
+from bot.server import EVENTS_PATH, SlackHandler
 from bot.settings import slack_settings
 from core.bootstrap import open_directory
 from core.config import default_data_dir
 
 _directory = open_directory(default_data_dir())
-application = SlackRequestHandler(
+application = SlackHandler(
     build_app(_directory, slack_settings(_directory.settings), token=os.environ["SLACK_BOT_TOKEN"],
               signing_secret=os.environ["SLACK_SIGNING_SECRET"], api_url=os.environ.get("SLACK_API_URL")),
     path=EVENTS_PATH,

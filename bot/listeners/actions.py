@@ -41,14 +41,23 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
         respond(blocks=blocks.shared_card(profile), text=escape(profile.record.full_name), response_type="in_channel",
                 replace_original=False)
 
-    @app.action("toggle_opt_out")
-    def toggle_opt_out(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+    @app.action("set_opt_out")
+    def set_opt_out(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
         ack()
-        _, record_id, _ = record_ref(action["value"])
-        actor = actor_of(context)
+        _, record_id, extra = record_ref(action["value"])
+        actor, wanted = actor_of(context), extra.get("opt_out")
         contact = directory.get_contact(actor, record_id)
-        directory.set_survey_opt_out(actor, record_id, not contact.survey_opt_out)
-        answer(respond, card(actor, "contact", record_id), below=True)
+        if not isinstance(wanted, bool):
+            said = "This card was drawn by an earlier version and does not say which way; nothing changed."
+        elif contact.survey_opt_out == wanted:
+            state = "opted out of surveys" if wanted else "allowed surveys"
+            said = f"*{escape(contact.full_name)}* had already {state} (changed since this card was drawn)."
+        else:
+            directory.set_survey_opt_out(actor, record_id, wanted)
+            said = f"*{escape(contact.full_name)}* " + ("will get no automated surveys." if wanted
+                                                      else "may get automated surveys again.")
+        now = card(actor, "contact", record_id)
+        answer(respond, commands.Reply(blocks.message(said) + now.blocks, said), below=True)
 
     @app.action("open_crm")
     def open_crm(ack: Ack) -> None:

@@ -131,3 +131,12 @@ def test_users_can_be_matched_by_email(start_bot, fake_slack, directory):
     assert "will get no automated surveys" in shown(fake_slack.reply()["blocks"])
     assert directory.get_contact(ADMIN, 1).survey_opt_out
     assert fake_slack.wait("/api/users.info")[0].params["user"] == "U0MAIL"
+
+
+@pytest.mark.parametrize("word", ["payload", "token", "command", "type", "text", "response_url", "{json}"])
+def test_a_note_says_what_it_says_whatever_words_it_holds(slack, fake_slack, directory, word):
+    """Bolt once read any form body holding "payload" as an interactive payload: the command was lost (404)."""
+    answer = slack.command(f"note #1 the {word} arrived late", user="U0AGENT")
+    assert answer.status == 200
+    assert "Note added to *Ann Lee*." in shown(fake_slack.reply()["blocks"])
+    assert directory.notes(ADMIN, "contact", 1)[0].text == f"the {word} arrived late"

@@ -30,11 +30,37 @@ def test_share_posts_only_name_and_organization_to_the_channel(slack, fake_slack
     assert "415" not in json.dumps(reply)
 
 
-def test_toggle_opt_out_changes_the_store_and_shows_the_new_state(slack, fake_slack, directory):
-    slack.action("toggle_opt_out", ANN, user="U0AGENT")
-    assert "*Opted out of surveys*" in shown(fake_slack.reply("r2")["blocks"])
+def card_button(slack, fake_slack, label: str, response: str) -> dict:
+    slack.command("#1", response=response)
+    return buttons(fake_slack.reply(response)["blocks"])[label]
+
+
+def test_the_opt_out_button_changes_the_store_and_shows_the_new_state(slack, fake_slack, directory):
+    button = card_button(slack, fake_slack, "Opt out of surveys", "card")
+    slack.action(button["action_id"], button["value"], user="U0AGENT")
+    reply = shown(fake_slack.reply("r2")["blocks"])
+    assert "*Ann Lee* will get no automated surveys." in reply and "*Opted out of surveys*" in reply
     assert directory.get_contact(ADMIN, 1).survey_opt_out
     assert directory.history(ADMIN, "contact", 1)[0].actor == "U0AGENT"
+
+
+def test_a_stale_opt_out_button_sets_what_it_showed_never_the_opposite(slack, fake_slack, directory):
+    stale = card_button(slack, fake_slack, "Opt out of surveys", "card")  # drawn while surveys were allowed
+    directory.set_survey_opt_out(ADMIN, 1, True)  # someone else opts Ann out meanwhile
+    slack.action(stale["action_id"], stale["value"], user="U0AGENT")
+    reply = shown(fake_slack.reply("r2")["blocks"])
+    assert "had already opted out of surveys (changed since this card was drawn)" in reply
+    assert directory.get_contact(ADMIN, 1).survey_opt_out  # still opted out: the customer's wish stands
+    allow = card_button(slack, fake_slack, "Allow surveys", "card2")
+    slack.action(allow["action_id"], allow["value"], user="U0AGENT", response="r3")
+    assert "may get automated surveys again" in shown(fake_slack.reply("r3")["blocks"])
+    assert not directory.get_contact(ADMIN, 1).survey_opt_out
+
+
+def test_a_button_that_does_not_say_which_way_changes_nothing(slack, fake_slack, directory):
+    slack.action("set_opt_out", ANN, user="U0AGENT")
+    assert "does not say which way; nothing changed" in shown(fake_slack.reply("r2")["blocks"])
+    assert not directory.get_contact(ADMIN, 1).survey_opt_out
 
 
 def test_opt_out_button_asks_for_confirmation(slack, fake_slack):

@@ -301,3 +301,21 @@ async def test_a_search_longer_than_the_box_scrolls_to_keep_the_cursor_in_view(d
         await press(pilot, "slash", *("x" * 90))
         assert box.value == "x" * 90 and box.scroll_x > 0
         assert box.cursor_screen_offset.x < box.region.right
+
+
+async def test_every_kind_of_demo_record_opens_in_the_form_and_saves_unchanged(directory):
+    """Organizations in the demo data have a phone: their form once crashed the app on opening."""
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for kind in ("contact", "organization"):
+            if kind == "organization":
+                await press(pilot, "ctrl+t")
+            record_id = pilot.app.screen.query_one(RecordList).highlighted
+            before = directory.get(ADMIN, kind, record_id)
+            await press(pilot, "enter")
+            assert isinstance(pilot.app.screen, RecordForm)
+            if kind == "organization":
+                assert pilot.app.screen.query_one("#f-phone", Input).value == before.phone.raw
+            await press(pilot, "ctrl+s")
+            assert not isinstance(pilot.app.screen, RecordForm)
+            assert directory.get(ADMIN, kind, record_id).version == before.version  # nothing changed, nothing written

@@ -131,7 +131,7 @@ class RecordForm(Screen[int | None]):
                     yield from self._field(key, label, Input(", ".join(self._value(key) or []), id=f"f-{key}"))
                 for key, label in (("phone", "Phone"), ("fax", "Fax")):
                     slot = self._value(key)
-                    yield from self._field(key, label, Input(slot["raw"] if slot else "", id=f"f-{key}"))
+                    yield from self._field(key, label, Input(slot.raw if slot else "", id=f"f-{key}"))
             yield from self._field("external_system_url", "Link to the record in your CRM",
                                    Input(self._value("external_system_url"), id="f-external_system_url"))
             yield from self._division()
@@ -258,6 +258,7 @@ class RecordForm(Screen[int | None]):
         return data
 
     def _custom_values(self) -> dict[str, Any]:
+        stored = self.record.custom_fields if self.record else {}
         values: dict[str, Any] = {}
         for spec in session(self).directory.schema(self.kind).fields:
             widget = self.query_one(f"#c-{spec.key}")
@@ -268,11 +269,13 @@ class RecordForm(Screen[int | None]):
             elif isinstance(widget, TextArea):
                 value = widget.text
             else:
-                assert isinstance(widget, Input | Switch)
+                assert isinstance(widget, Input)
                 value = widget.value
             if spec.disabled:
-                value = (self.record.custom_fields if self.record else {}).get(spec.key)
-            if value not in (None, "") and not (spec.type is FieldType.checkbox and value is False and not self.record):
+                value = stored.get(spec.key)
+            if value is False and spec.type is FieldType.checkbox and spec.key not in stored:
+                continue  # a box never ticked stays unset: saving must not write "no" for it
+            if value not in (None, ""):
                 values[spec.key] = value
         return values
 
