@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from core.phones import DEFAULT_REGION, is_region, parse_phone
+from core.phones import DEFAULT_REGION, has_number, is_region, parse_phone
 
 DEFAULT_DIVISION = "Home"
 
@@ -110,6 +110,8 @@ class Phone(Strict):
         context = info.context or {}
         if context.get("stored"):
             return self
+        if not has_number(self.raw):
+            raise ValueError("is not a phone number: it needs digits, more than a country code")
         default = context.get("region", DEFAULT_REGION)
         parsed = parse_phone(self.raw, self.region or default)
         if parsed.e164 is None and self.region and self.region != default:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from urllib.parse import unquote
 
 import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumberFormat
@@ -30,13 +31,39 @@ class ParsedPhone:
     region: str | None
 
 
+_TEL_URI = re.compile(r"^\s*tel:", re.IGNORECASE)
+
+
+def from_tel_uri(text: str) -> str:
+    """A ``tel:`` URI (RFC 3966, what click-to-call links and telephony integrations paste) as the number a person
+    would type: ``tel:+1-415-200-0017;ext=12`` → ``+1-415-200-0017 ext. 12``; a local number takes the global
+    number of its ``phone-context``. Anything else comes back unchanged."""
+    if not _TEL_URI.match(text):
+        return text
+    number, *parameters = unquote(_TEL_URI.sub("", text, count=1)).strip().split(";")
+    fields = dict(p.partition("=")[::2] for p in parameters)
+    context = fields.get("phone-context", "")
+    if not number.startswith("+") and context.startswith("+"):
+        number = context + number
+    extension = fields.get("ext") or fields.get("postd", "").lstrip("pw")
+    return number + (f" ext. {extension}" if extension else "")
+
+
+def has_number(text: str) -> bool:
+    """False for text nobody would dial: no digits at all, or a country code alone (``+44``)."""
+    digits = digits_of(from_tel_uri(text))
+    return bool(digits) and not (text.strip().startswith("+") and len(digits) <= 3)
+
+
 @lru_cache(maxsize=100_000)
 def parse_phone(text: str, default_region: str) -> ParsedPhone:
-    """Parse ``text`` as a person typed it; ``default_region`` applies to numbers without a country code.
+    """Parse ``text`` as a person typed it (a ``tel:`` URI too); ``default_region`` applies to numbers without a
+    country code.
 
     A number that does not parse, or parses but is not a valid number, gets no E.164 form: it is still stored as
     typed and found by its digits.
     """
+    text = from_tel_uri(text)
     number = _plain_number(text, default_region)
     if number is None:
         try:
@@ -135,6 +162,7 @@ def e164_candidates(text: str, default_region: str) -> Iterator[str]:
     The cheap forms are only guesses; a caller treats one as a match only when it is a stored, validated E.164
     number, which is what the parsed form would give for the number typed.
     """
+    text = from_tel_uri(text)
     plain = _FORMATTING.sub("", text)
     if plain.startswith("+") and plain[1:].isdigit():
         yield plain
@@ -155,7 +183,7 @@ def e164_candidates(text: str, default_region: str) -> Iterator[str]:
 
 def looks_like_phone(text: str) -> bool:
     """True for input a person would mean as a phone number: mostly digits, at least three of them."""
-    stripped = _FORMATTING.sub("", text).removeprefix("+")
+    stripped = _FORMATTING.sub("", from_tel_uri(text)).removeprefix("+")
     stripped = re.sub(r"(?i)(ext\.?|x|#)\d*$", "", stripped)
     return len(stripped) >= 3 and stripped.isdigit()
 

@@ -160,3 +160,9 @@ def test_output_cut_short_by_a_pipe_ends_quietly(tmp_path):
     command = f"{CONTACTS} --data-dir {tmp_path / 'data'} import --columns | head -1"
     result = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=60)
     assert result.stdout == "Contact ID\n" and result.stderr == ""
+
+
+def test_lookup_by_a_tel_uri(demo_dir):
+    e164, first_name = stored_phone(demo_dir)
+    result = run(demo_dir, "lookup", f"tel:{e164[:2]}-{e164[2:5]}-{e164[5:8]}-{e164[8:]}")
+    assert result.returncode == 0 and first_name in result.stdout

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.errors import ValidationFailed
 from core.phones import ParsedPhone, e164_candidates, looks_like_phone, parse_phone
 from tests.conftest import ADMIN, open_directory
 
@@ -139,3 +140,26 @@ def test_a_number_dialled_from_abroad_survives_later_edits(tmp_path):
     assert edited.phones[0].e164 == "+442079460958"
     assert directory.lookup(ADMIN, "+44 20 7946 0958").contacts[0].id == contact.id
     directory.close()
+
+
+@pytest.mark.parametrize("typed", ["tel:+1-415-555-2671", "TEL:+1.415.555.2671", "tel:%2B1%20415%20555%202671",
+                                   "tel:555-2671;phone-context=+1-415", "tel:+1-415-555-2671;ext=12"])
+def test_tel_uris_as_click_to_call_links_paste_them_find_the_contact(directory, typed):
+    directory.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee", "phones": [{"raw": "(415) 555-2671"}]})
+    found = directory.lookup(ADMIN, typed)
+    assert (found.kind, found.normalized, [c.full_name for c in found.contacts]) == ("phone", "+14155552671",
+                                                                                      ["Ann Lee"])
+
+
+def test_a_tel_uri_is_stored_with_its_number_and_extension(directory):
+    contact = directory.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee",
+                                                  "phones": [{"raw": "tel:+44-20-7946-0958;ext=12"}]})
+    assert (contact.phones[0].e164, contact.phones[0].extension) == ("+442079460958", "12")
+
+
+@pytest.mark.parametrize("typed", ["call me maybe", "+44", "+1", "ext."])
+def test_text_that_is_no_phone_number_is_refused_as_one(directory, typed):
+    with pytest.raises(ValidationFailed, match="is not a phone number: it needs digits, more than a country code"):
+        directory.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee", "phones": [{"raw": typed}]})
+    with pytest.raises(ValidationFailed, match="is not a phone number"):
+        directory.create(ADMIN, "organization", {"name": "Acme", "phone": {"raw": typed}})

@@ -17,7 +17,7 @@ from core.errors import FieldProblem, ValidationFailed
 from core.indexes import email_key, external_id_key, name_key
 from core.kinds import RecordKind
 from core.models import DEFAULT_DIVISION, Contact
-from core.phones import parse_phone
+from core.phones import has_number, parse_phone
 from core.policy import Action, Actor
 from core.text import fold
 from core.transfer.report import ImportAction, Outcome, Report
@@ -132,6 +132,7 @@ class Importer:
                            [FieldProblem("row", "", "has no contact or account values")],
                            item.warnings, item.source)
         warnings = list(item.warnings)
+        _drop_what_is_not_a_number(item, warnings)
         try:
             organization = self._organization(item, warnings) if item.organization else None
             contact = self._contact(item, organization) if item.contact else None
@@ -326,6 +327,32 @@ class Importer:
         except ValidationFailed as error:
             raise ValidationFailed([FieldProblem(f"{entity}:{p.field}", p.value, p.message)
                                     for p in error.problems]) from None
+
+def _drop_what_is_not_a_number(item: Incoming, warnings: list[str]) -> None:
+    """Phones that hold no number at all ("call me", "+44") are left out with a warning: the record comes in
+    without them, as a person would want, instead of being rejected for one optional value."""
+    contact, organization = item.contact or {}, item.organization or {}
+    if isinstance(contact.get("phones"), list):
+        kept: list[Any] = []
+        origins = {}
+        for i, phone in enumerate(contact["phones"]):
+            where = item.origins.pop(f"contact.phones.{i}", item.origins.get("contact.phones", "phone"))
+            raw = phone.get("raw") if isinstance(phone, dict) else None
+            if isinstance(raw, str) and not has_number(raw):
+                warnings.append(f"{where}: {raw!r} is not a phone number; left out")
+                continue
+            origins[f"contact.phones.{len(kept)}"] = where
+            kept.append(phone)
+        contact["phones"] = kept
+        item.origins.update(origins)
+    for slot in ("phone", "fax"):
+        value = organization.get(slot)
+        raw = value.get("raw") if isinstance(value, dict) else None
+        if isinstance(raw, str) and not has_number(raw):
+            warnings.append(f"{item.origins.get(f'organization.{slot}', slot)}: {raw!r} is not a phone number; "
+                            "left out")
+            del organization[slot]
+
 
 def _organization_keys(data: dict[str, Any]) -> list[str]:
     keys = [f"ext:{external_id_key(i['source'], i['value'])}" for i in data.get("external_ids", ())]

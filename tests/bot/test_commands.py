@@ -140,3 +140,8 @@ def test_a_note_says_what_it_says_whatever_words_it_holds(slack, fake_slack, dir
     assert answer.status == 200
     assert "Note added to *Ann Lee*." in shown(fake_slack.reply()["blocks"])
     assert directory.notes(ADMIN, "contact", 1)[0].text == f"the {word} arrived late"
+
+
+def test_a_tel_uri_pasted_from_a_click_to_call_link_finds_the_caller(slack, fake_slack):
+    slack.command("tel:+1-415-555-2671")
+    assert "Ann Lee" in shown(fake_slack.reply()["blocks"])
