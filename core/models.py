@@ -119,7 +119,7 @@ class Phone(Strict):
             # number that only reads as one with the US's dialling rules.
             parsed = parse_phone(self.raw, default)
         self.e164 = parsed.e164
-        self.extension = parsed.extension
+        self.extension = parsed.extension or self.extension  # typed in the number, or given beside it
         self.region = parsed.region or self.region
         return self
 

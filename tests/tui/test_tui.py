@@ -264,7 +264,7 @@ async def test_create_an_organization_with_custom_fields(directory):
         form.query_one("#f-name", Input).value = "Zenith Towing"
         form.query_one("#f-websites", Input).value = "https://zenith.example, https://zenith.example/support"
         form.query_one("#f-tags", Input).value = "partner, smb"
-        form.query_one("#f-phone", Input).value = "+1 212 555 0199"
+        form.query_one("#f-phone .text", Input).value = "+1 212 555 0199"
         form.query_one("#c-contract_end", Input).value = "31/12/2027"
         await press(pilot, "ctrl+s")
         error = form.query_one("#error-custom-contract_end")
@@ -315,7 +315,50 @@ async def test_every_kind_of_demo_record_opens_in_the_form_and_saves_unchanged(d
             await press(pilot, "enter")
             assert isinstance(pilot.app.screen, RecordForm)
             if kind == "organization":
-                assert pilot.app.screen.query_one("#f-phone", Input).value == before.phone.raw
+                assert pilot.app.screen.query_one("#f-phone .text", Input).value == before.phone.raw
             await press(pilot, "ctrl+s")
             assert not isinstance(pilot.app.screen, RecordForm)
             assert directory.get(ADMIN, kind, record_id).version == before.version  # nothing changed, nothing written
+
+
+async def test_a_phone_shows_what_it_reads_as_while_typed_and_keeps_its_region(directory):
+    """A Berlin number typed nationally: read in the directory's region it is nothing; with DE it is found."""
+    async with make_app(directory).run_test(size=(140, 45)) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+n")
+        form = pilot.app.screen
+        form.query_one("#f-first_name", Input).value = "Berta"
+        form.query_one("#f-last_name", Input).value = "Berlin"
+        form.query_one("#add-phones", Button).press()
+        await settle(pilot)
+        row = form.query("#section-phones .list-row").first()
+        row.query_one(".text", Input).value = "030 1234567"
+        await settle(pilot)
+        assert "not a number in US" in str(row.query_one(".phone-reading", Static).render())
+        row.query_one(".region", Input).value = "de"
+        row.query_one(".extension", Input).value = "12"
+        await settle(pilot)
+        assert str(row.query_one(".phone-reading", Static).render()) == "→ +49301234567 · DE · ext. 12"
+        await press(pilot, "ctrl+s")
+        assert not isinstance(pilot.app.screen, RecordForm)
+    [berta] = directory.lookup(ADMIN, "+49 30 1234567").contacts  # as a screen pop would look her up
+    assert (berta.phones[0].raw, berta.phones[0].region, berta.phones[0].extension) == ("030 1234567", "DE", "12")
+
+
+async def test_text_that_is_not_a_number_is_refused_under_the_phone(directory):
+    async with make_app(directory).run_test(size=(140, 45)) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+n")
+        form = pilot.app.screen
+        form.query_one("#f-first_name", Input).value = "Cal"
+        form.query_one("#f-last_name", Input).value = "Maybe"
+        form.query_one("#add-phones", Button).press()
+        await settle(pilot)
+        row = form.query("#section-phones .list-row").first()
+        row.query_one(".text", Input).value = "call me maybe"
+        await settle(pilot)
+        assert "not a phone number" in str(row.query_one(".phone-reading", Static).render())
+        await press(pilot, "ctrl+s")
+        assert isinstance(pilot.app.screen, RecordForm)  # refused: nothing saved
+        assert "is not a phone number" in str(row.query_one(".row-error").render())
+    assert directory.lookup(ADMIN, "cal maybe").contacts == []

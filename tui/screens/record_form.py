@@ -17,10 +17,11 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from core.customfields import CustomField, FieldType
 from core.errors import ContactsError, FieldProblem, ValidationFailed
-from core.models import DEFAULT_DIVISION, EmailKind, PhoneKind, SocialNetwork
+from core.models import DEFAULT_DIVISION
 from core.text import fold
 from tui.screens.dialogs import ConfirmDialog
 from tui.session import session
+from tui.widgets.record_fields import SECTIONS, ListRow, PhoneInput
 
 CONTACT_TEXT = [("first_name", "First name"), ("middle_name", "Middle name"), ("last_name", "Last name"),
                 ("salutation", "Salutation"), ("title", "Title")]
@@ -47,49 +48,6 @@ class OrganizationNames(Suggester):
         app = session(self._screen)
         hits = app.directory.search(app.actor, value, kinds=["organization"], page_size=10).hits
         return next((h.title for h in hits if fold(h.title).startswith(fold(value))), None)
-
-
-class ListRow(Vertical):
-    """One phone, email or social handle: its kind, its text, (for phones) its SMS switch, and its errors."""
-
-    def __init__(self, section: str, kinds: list[str], kind: str, text: str, sms: bool | None = None,
-                 extra: dict[str, Any] | None = None):
-        super().__init__(classes="list-row")
-        self.section, self._kinds, self._kind, self._text, self._sms = section, kinds, kind, text, sms
-        self.extra = extra or {}  # stored fields the form does not show, kept while the text is unchanged
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="row-fields"):
-            yield Select([(k, k) for k in self._kinds], value=self._kind, allow_blank=False, classes="kind")
-            yield Input(self._text, classes="text")
-            if self._sms is not None:
-                yield Label("SMS", classes="switch-label")
-                yield Switch(self._sms, classes="sms")
-            yield Button("Remove", classes="remove")
-        yield Label("", classes="error row-error")
-
-    def value(self) -> dict[str, Any] | None:
-        text = self.query_one(".text", Input).value.strip()
-        if not text:
-            return None
-        kind = self.query_one(".kind", Select).value
-        if self.section == "phones":
-            keep = self.extra if self.extra.get("raw") == text else {}
-            return {**keep, "kind": kind, "raw": text, "sms": self.query_one(".sms", Switch).value}
-        if self.section == "emails":
-            return {"kind": kind, "address": text}
-        return {"network": kind, "handle": text}
-
-    @on(Button.Pressed, ".remove")
-    def remove_row(self) -> None:
-        self.remove()
-
-
-SECTIONS = {
-    "phones": ("Phones", [k.value for k in PhoneKind], "Add phone"),
-    "emails": ("Emails", [k.value for k in EmailKind], "Add email"),
-    "socials": ("Social handles", [k.value for k in SocialNetwork], "Add handle"),
-}
 
 
 class RecordForm(Screen[int | None]):
@@ -131,7 +89,8 @@ class RecordForm(Screen[int | None]):
                     yield from self._field(key, label, Input(", ".join(self._value(key) or []), id=f"f-{key}"))
                 for key, label in (("phone", "Phone"), ("fax", "Fax")):
                     slot = self._value(key)
-                    yield from self._field(key, label, Input(slot.raw if slot else "", id=f"f-{key}"))
+                    yield from self._field(key, label, PhoneInput(slot.model_dump(mode="json") if slot else None,
+                                                                  directory.region, id=f"f-{key}"))
             yield from self._field("external_system_url", "Link to the record in your CRM",
                                    Input(self._value("external_system_url"), id="f-external_system_url"))
             yield from self._division()
@@ -186,13 +145,7 @@ class RecordForm(Screen[int | None]):
             yield Button(add, classes="add", id=f"add-{section}")
 
     def _row(self, section: str, item: dict[str, Any] | None = None) -> ListRow:
-        _, kinds, _ = SECTIONS[section]
-        item = item or {}
-        if section == "phones":
-            return ListRow(section, kinds, item.get("kind", "work"), item.get("raw", ""), bool(item.get("sms")), item)
-        if section == "emails":
-            return ListRow(section, kinds, item.get("kind", "work"), item.get("address", ""))
-        return ListRow(section, kinds, item.get("network", "twitter"), item.get("handle", ""))
+        return ListRow(section, item or {}, session(self).directory.region)
 
     def _custom_field(self, spec: CustomField) -> ComposeResult:
         value = (self.record.custom_fields if self.record else {}).get(spec.key)
@@ -247,9 +200,7 @@ class RecordForm(Screen[int | None]):
             for key in LISTS:
                 data[key] = [part.strip() for part in self._text(f"#f-{key}").split(",") if part.strip()]
             for key in ("phone", "fax"):
-                typed = self._text(f"#f-{key}").strip()
-                old = self._value(key)
-                data[key] = (old.model_dump(mode="json") if old and old.raw == typed else {"raw": typed}) if typed else None
+                data[key] = self.query_one(f"#f-{key}", PhoneInput).value()
         address = {key: self._text(f"#f-address-{key}") for key, _ in ADDRESS}
         data["address"] = address if any(v.strip() for v in address.values()) else None
         data["custom_fields"] = self._custom_values()
