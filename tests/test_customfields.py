@@ -163,3 +163,10 @@ def test_only_admins_change_schemas(data_dir):
     with pytest.raises(PermissionDenied, match="only admins may manage custom fields"):
         directory.add_custom_field(Actor("ann"), "contact", {"key": "x", "label": "X", "type": "text"})
     directory.close()
+
+
+def test_a_second_field_with_the_same_label_is_refused(directory):
+    directory.add_custom_field(ADMIN, "contact", {"key": "tier", "label": "Account tier", "type": "text"})
+    with pytest.raises(ValidationFailed, match="already have a field labelled like this \\('tier'\\)"):
+        directory.add_custom_field(ADMIN, "contact", {"key": "tier2", "label": "account TIER", "type": "text"})
+    directory.add_custom_field(ADMIN, "organization", {"key": "tier", "label": "Account tier", "type": "text"})

@@ -39,14 +39,16 @@ def problems_of(error: ValidationError, prefix: str = "") -> list[FieldProblem]:
     problems = []
     for item in error.errors():
         field = prefix + ".".join(str(p) for p in item["loc"]) if item["loc"] else prefix.rstrip(".") or "record"
-        message = item["msg"].removeprefix("Value error, ")
+        message, value = item["msg"].removeprefix("Value error, "), item.get("input")
         if item["type"] == "string_pattern_mismatch":
             message = PATTERN_RULES.get(item["ctx"]["pattern"], message)
         elif item["type"] == "extra_forbidden":
             message = "is not a field of this record"
-        elif item["type"] == "missing":
-            message = "is required"
-        problems.append(FieldProblem(field, item.get("input") if item["type"] != "missing" else None, message))
+        elif item["type"] == "missing" or (item["type"] == "string_too_short" and item["ctx"]["min_length"] == 1):
+            message, value = "is required", None
+        elif item["type"] == "string_too_long":
+            message = f"must be at most {item['ctx']['max_length']} characters"
+        problems.append(FieldProblem(field, value, message))
     return problems
 
 

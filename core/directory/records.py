@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.directory.base import SYSTEM_FIELDS, Party, changes_between, dump
+from core.directory.base import SYSTEM_FIELDS, Party, changes_between, dump, reads
 from core.directory.validation import Validation
-from core.errors import ValidationFailed
+from core.errors import FieldProblem, ValidationFailed
 from core.indexes import id_key, subject_key
 from core.kinds import RecordKind
 from core.models import DEFAULT_DIVISION, Contact
@@ -38,6 +38,22 @@ class Records(Validation):
         RecordKind.of(kind)
         _refuse_system_fields(changes)
         return self._change(actor, kind, record_id, Action.edit, dict(changes), expected_version=expected_version)
+
+    @reads
+    def problems(self, actor: Actor, kind: str, data: Mapping[str, Any], record_id: int | None = None
+                 ) -> list[FieldProblem]:
+        """Every problem ``create`` (or ``update`` of ``record_id``) would find in ``data``; nothing is written.
+        For forms that check more than one thing before saving, so a person sees all that is wrong at once."""
+        try:
+            if record_id is None:
+                self.validate(kind, dict(data))
+            else:
+                current = self._checked(actor, kind, record_id, Action.edit)
+                unchanged = current.model_dump(mode="json", exclude={"version", "created_at", "modified_at"})
+                self.validate(kind, {**unchanged, **data}, previous=dump(current))
+        except ValidationFailed as error:
+            return error.problems
+        return []
 
     def set_survey_opt_out(self, actor: Actor, contact_id: int, opted_out: bool) -> Contact:
         """Set or clear the contact's request to receive no automated surveys (agents may do this)."""

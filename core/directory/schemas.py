@@ -11,6 +11,7 @@ from core.directory.validation import Validation
 from core.errors import ValidationFailed
 from core.kinds import RecordKind
 from core.policy import Action, Actor
+from core.text import fold
 
 
 class Schemas(Validation):
@@ -43,6 +44,10 @@ class Schemas(Validation):
             if any(f.key == spec.key for f in fields):
                 raise ValidationFailed.one("key", spec.key, f"{entity}s already have a custom field with this key; "
                                            "keys stay reserved even when a field is disabled")
+            same_label = next((f for f in fields if fold(f.label) == fold(spec.label)), None)
+            if same_label is not None:
+                raise ValidationFailed.one("label", spec.label, f"{entity}s already have a field labelled like this "
+                                           f"({same_label.key!r}); two fields alike on a form are a trap")
             if spec.required:
                 raise ValidationFailed.one("required", True, "a new field cannot be required: existing records "
                                            "have no value for it")

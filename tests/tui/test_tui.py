@@ -117,7 +117,7 @@ async def test_notes_are_added_and_blank_ones_refused(directory):
         record_id = pilot.app.screen.query_one(RecordList).highlighted
         await press(pilot, "ctrl+o")
         await press(pilot, "ctrl+s")
-        assert "text: String should have at least 1 character" in str(pilot.app.screen.query_one("#note-error").render())
+        assert "text: is required" in str(pilot.app.screen.query_one("#note-error").render())
         pilot.app.screen.query_one(TextArea).text = "Called back; all sorted."
         await press(pilot, "ctrl+s")
         assert directory.notes(ADMIN, "contact", record_id)[0].text == "Called back; all sorted."
@@ -362,3 +362,39 @@ async def test_text_that_is_not_a_number_is_refused_under_the_phone(directory):
         assert isinstance(pilot.app.screen, RecordForm)  # refused: nothing saved
         assert "is not a phone number" in str(row.query_one(".row-error").render())
     assert directory.lookup(ADMIN, "cal maybe").contacts == []
+
+
+async def test_every_problem_shows_at_once_and_the_first_gets_the_cursor(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+n")
+        form = pilot.app.screen
+        form.query_one("#f-first_name", Input).value = "Zed"
+        form.query_one("#f-organization", Input).value = "No Such Company"
+        form.query_one("#add-emails", Button).press()
+        await settle(pilot)
+        form.query("#section-emails .list-row").first().query_one(".text", Input).value = "zed@"
+        await press(pilot, "ctrl+s")
+        assert isinstance(pilot.app.screen, RecordForm)
+        shown = {label.id or "row": str(label.render()) for label in form.query(".error") if label.display}
+        assert shown["error-last_name"] == "is required"
+        assert "no organization has this name" in shown["error-organization_id"]
+        assert any("valid email address" in text for text in shown.values())
+        assert pilot.app.focused is form.query_one("#f-last_name", Input)
+        assert any("3 problems to fix" in str(n.message) for n in pilot.app._notifications)
+
+
+async def test_a_problem_scrolled_out_of_sight_is_brought_into_view(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")  # the highlighted contact; its custom fields are at the bottom of the form
+        form = pilot.app.screen
+        form.query_one("#c-customer_id", Input).value = "x" * 101
+        form.query_one("#f-first_name", Input).focus()
+        await settle(pilot)
+        await press(pilot, "ctrl+s")
+        assert pilot.app.focused is form.query_one("#c-customer_id", Input)
+        error = form.query_one("#error-custom-customer_id")
+        assert "at most 100 characters" in str(error.render())
+        visible = form.query_one("#form").scrollable_content_region
+        assert visible.y <= error.region.y < visible.bottom

@@ -241,8 +241,10 @@ class RecordForm(Screen[int | None]):
             # Left as shown, the link stays as it is, even to an organization the person cannot see (shown blank).
             if not (self.record and name == self._shown_organization):
                 data["organization_id"] = self._organization_id(name, problems)
-        self.show_errors(problems)
-        if problems:
+        if problems:  # the rest of the form is checked too, so every problem shows at once
+            others = {k: v for k, v in data.items() if k != "organization_id"}
+            problems += directory.problems(actor, self.kind, others, self.record.id if self.record else None)
+            self.show_errors(problems)
             return
         try:
             if self.record:
@@ -271,15 +273,29 @@ class RecordForm(Screen[int | None]):
         for label in self.query(".error").results(Label):
             label.update("")
             label.display = False
-        first: Widget | None = None
         for problem in problems:
             label = self._error_label(problem.field)
             shown = problem.message + (f" (got {problem.value!r})" if problem.value not in (None, "") else "")
-            label.update(Text(shown))
+            previous = str(label.render()) if label.display else ""
+            label.update(Text(f"{previous}; {shown}" if previous else shown))
             label.display = True
-            first = first or label
+        first = next((label for label in self.query(".error").results(Label) if label.display), None)  # top first
         if first is not None:
-            self.query_one("#form", VerticalScroll).scroll_to_widget(first, animate=False)
+            count = len(problems)
+            self.notify(f"{count} problem{'s' if count > 1 else ''} to fix: nothing was saved", severity="error")
+            self.call_after_refresh(self._go_to_problem, first)
+
+    def _go_to_problem(self, label: Label) -> None:
+        """Bring the first problem into view (laid out by now) and put the cursor in the field it is about."""
+        self.query_one("#form", VerticalScroll).scroll_to_widget(label, animate=False, top=True)
+        field = label.parent
+        if field is None:
+            return
+        for kinds in (Input, "Select, TextArea, Switch"):  # the text box first (a phone row starts with its kind)
+            target = next((w for w in field.query(kinds) if w.focusable), None)
+            if target is not None:
+                target.focus(scroll_visible=False)
+                return
 
     def _error_label(self, field: str) -> Label:
         parts = field.split(".")
