@@ -29,6 +29,12 @@ def test_screen(snap_compare, directory, keys):
     assert snap_compare(make_app(directory), terminal_size=SIZE, run_before=after(*keys))
 
 
+@pytest.mark.parametrize("size", [pytest.param((80, 24), id="80x24"), pytest.param((140, 45), id="140x45")])
+def test_main_screen_at_common_terminal_sizes(snap_compare, directory, size):
+    """Headings, every column and the footer's keys (Help first) fit a small terminal and a large one."""
+    assert snap_compare(make_app(directory), terminal_size=size, run_before=after())
+
+
 def test_import_screen_after_a_dry_run(snap_compare, directory, tmp_path):
     source = tmp_path / "people.csv"
     source.write_text("Contact First Name,Contact Last Name,Contact Cell Phone\nAda,Lovelace,+1 415 555 2671\n"

@@ -50,15 +50,44 @@ async def test_a_number_typed_in_another_format_finds_the_contact(directory):
         assert "SMS on" in detail_text(pilot.app) or "SMS off" in detail_text(pilot.app)
 
 
-async def test_escape_clears_the_search_and_arrows_move_the_detail(directory):
+async def test_escape_leaves_the_search_then_clears_it_and_arrows_move_the_detail(directory):
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await search(pilot, "zzzz-nobody")
         assert count_text(pilot.app) == "0 contacts matching zzzz-nobody"
         assert "Nothing selected" in detail_text(pilot.app)
-        await press(pilot, "escape")
+        await press(pilot, "escape")  # out of the search box, the search kept
+        assert isinstance(pilot.app.focused, RecordList) and count_text(pilot.app).startswith("0 contacts")
+        await press(pilot, "escape")  # again: the search cleared
+        assert count_text(pilot.app) == "60 contacts"
         second = directory.rows(ADMIN, "contact", directory.browse(ADMIN, "contact")[1:2])[0]
         await press(pilot, "down")
         assert second.name in detail_text(pilot.app)
+
+
+async def test_down_or_enter_in_the_search_box_go_to_the_results(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        for key in ("down", "enter"):
+            await search(pilot, "brown")
+            assert isinstance(pilot.app.focused, Input)
+            await press(pilot, key)
+            assert isinstance(pilot.app.focused, RecordList)
+            assert "Brown" in list_lines(pilot.app)[0]
+            await press(pilot, "enter")
+            assert isinstance(pilot.app.screen, RecordForm)  # Enter on the list opens the highlighted record
+            await press(pilot, "escape")
+
+
+async def test_the_list_has_column_headings(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        heading = str(pilot.app.screen.query_one("#heading").render())
+        assert heading.split() == ["Name", "Organization", "Phone", "Division", "Surveys"]
+        flagged = next(line for line in list_lines(pilot.app) if line.endswith("no surveys"))
+        assert heading.index("Surveys") == flagged.index("no surveys")  # the columns line up
+        assert heading.index("Phone") == next(i for i, c in enumerate(flagged) if c == "+" or c.isdigit())
+        await press(pilot, "ctrl+t")
+        assert str(pilot.app.screen.query_one("#heading").render()).split() == ["Name", "Industry", "Phone",
+                                                                                "Division"]
 
 
 async def test_organizations_tab(directory):
@@ -398,3 +427,22 @@ async def test_a_problem_scrolled_out_of_sight_is_brought_into_view(directory):
         assert "at most 100 characters" in str(error.render())
         visible = form.query_one("#form").scrollable_content_region
         assert visible.y <= error.region.y < visible.bottom
+
+
+async def test_delete_names_the_record_defaults_to_cancel_and_keeps_the_cursor_in_place(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "down", "down")
+        records = pilot.app.screen.query_one(RecordList)
+        doomed, after = records.ids[2], records.ids[3]
+        row = directory.rows(ADMIN, "contact", [doomed])[0]
+        await press(pilot, "delete")
+        question = str(pilot.app.screen.query_one(".question", Static).render())
+        assert question.startswith(f"Delete contact {row.name} (") and f"id {doomed})?" in question
+        await press(pilot, "enter")  # Enter alone cancels: the focus starts on Cancel
+        assert directory.records(ADMIN, "contact", [doomed])
+        await press(pilot, "delete")
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert directory.records(ADMIN, "contact", [doomed]) == []
+        assert (records.cursor, records.highlighted) == (2, after)

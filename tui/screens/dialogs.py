@@ -24,6 +24,10 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Button(self._confirm, variant="error" if self._danger else "primary", id="yes")
                 yield Button("Cancel", id="no")
 
+    def on_mount(self) -> None:
+        # What cannot be undone waits for a deliberate choice: Enter alone cancels it.
+        self.query_one("#no" if self._danger else "#yes", Button).focus()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
 

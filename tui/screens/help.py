@@ -17,13 +17,15 @@ data directory show up here within a second.
 | key | does |
 |---|---|
 | `/` | search: names, numbers in any format, emails, organizations, custom ids |
-| `Esc` | clear the search |
+| `↓` or `Enter` in the search box | on to the results |
+| `Esc` | leave the search box, keeping the search; again: clear the search |
+| `Tab`, `Shift+Tab` | move between the tabs, the search box and the list |
 | `↑ ↓ PgUp PgDn Home End` | move in the list |
 | `Enter` | edit the highlighted record |
 | `Ctrl+T` | switch between contacts and organizations |
 | `Ctrl+N` | new contact or organization |
 | `Ctrl+O` | add a note to the highlighted record |
-| `Delete` | delete the highlighted record (asks first) |
+| `Delete` | delete the highlighted record (asks first, naming it; `Enter` alone cancels) |
 | `F3` | notes of the highlighted record: add, edit, delete |
 | `F4` | relationships of the highlighted organization |
 | `F5` | custom fields: add, disable, enable |
@@ -36,6 +38,8 @@ data directory show up here within a second.
 | `Ctrl+P` | every command, by name |
 | `F1` | this help |
 | `Ctrl+Q` | quit |
+
+The footer shows what fits; every key here is also a command in `Ctrl+P`.
 
 In a form, `Ctrl+S` saves and `Esc` cancels (asking first if anything changed). Errors appear under the field
 they concern; nothing is saved until every field is valid.

@@ -25,7 +25,7 @@ from tui.screens.record_form import RecordForm
 from tui.screens.transfer import ExportScreen, ImportScreen
 from tui.session import session
 from tui.widgets.detail import DetailPane
-from tui.widgets.record_list import RecordList
+from tui.widgets.record_list import ListHeading, RecordList
 from tui.widgets.search_box import SearchBox
 
 CHANGES_EVERY = 1.0  # seconds between looks for other processes' changes
@@ -33,22 +33,26 @@ DETAIL_PAUSE = 0.1  # seconds the cursor rests before the highlighted record is 
 
 
 class MainScreen(Screen):
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # a small terminal gives the list more room
+
+    # The footer shows what fits at 80 columns, Help first; F1 and Ctrl+P (every command by name) list the rest.
     BINDINGS = [
+        Binding("f1", "help", "Help", id="main.help"),
         Binding("slash", "focus_search", "Search", id="main.search"),
-        Binding("escape", "clear_search", "Clear", show=False, id="main.clear"),
+        Binding("escape", "leave_search", "Leave/clear search", show=False, id="main.clear"),
+        Binding("down", "focus_list", "To the list", show=False, id="main.to_list"),
         Binding("ctrl+t", "switch_kind", "Contacts/Orgs", id="main.switch"),
         Binding("ctrl+n", "new", "New", id="main.new"),
         Binding("ctrl+o", "add_note", "Note", id="main.note"),
-        Binding("delete", "delete", "Delete", id="main.delete"),
-        Binding("f3", "notes", "Notes", id="main.notes"),
-        Binding("f4", "relationships", "Relationships", id="main.relationships"),
-        Binding("f5", "custom_fields", "Fields", id="main.custom_fields"),
-        Binding("f6", "duplicates", "Duplicates", id="main.duplicates"),
+        Binding("delete", "delete", "Delete", show=False, id="main.delete"),
+        Binding("f3", "notes", "Notes", show=False, id="main.notes"),
+        Binding("f4", "relationships", "Relationships", show=False, id="main.relationships"),
+        Binding("f5", "custom_fields", "Fields", show=False, id="main.custom_fields"),
+        Binding("f6", "duplicates", "Duplicates", show=False, id="main.duplicates"),
         Binding("f7", "import", "Import", id="main.import"),
         Binding("f8", "export", "Export", id="main.export"),
-        Binding("f9", "move", "Move", id="main.move"),
-        Binding("f10", "divisions", "Divisions", id="main.divisions"),
-        Binding("f1", "help", "Help", id="main.help"),
+        Binding("f9", "move", "Move", show=False, id="main.move"),
+        Binding("f10", "divisions", "Divisions", show=False, id="main.divisions"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -59,7 +63,9 @@ class MainScreen(Screen):
                 yield Tabs(Tab("Contacts", id="contact"), Tab("Organizations", id="organization"), id="kinds")
                 yield SearchBox(placeholder="Search: name, number in any format, email, organization, id…", id="search")
                 yield Static(id="count")
-                yield RecordList(directory, session(self).actor, id="records")
+                records = RecordList(directory, session(self).actor, id="records")
+                yield ListHeading(records, id="heading")
+                yield records
             yield DetailPane(id="detail")
         yield Footer()
 
@@ -82,18 +88,25 @@ class MainScreen(Screen):
         # in typing); a newer search cancels an older one, whose results are then dropped.
         self.run_search(event.value)
 
+    @on(Input.Submitted, "#search")
+    def action_focus_list(self) -> None:
+        """Down or Enter in the search box: on to the results."""
+        self.records.focus()
+
     @work(thread=True, exclusive=True, group="search")
-    def run_search(self, query: str, keep: int | None = None) -> None:
+    def run_search(self, query: str, keep: int | None = None, at: int = 0) -> None:
         kind = self.kind
         ids = session(self).directory.browse(session(self).actor, kind, query)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show_results, kind, query, ids, keep)
+            self.app.call_from_thread(self.show_results, kind, query, ids, keep, at)
 
-    def show_results(self, kind: str, query: str, ids: list[int], keep: int | None) -> None:
+    def show_results(self, kind: str, query: str, ids: list[int], keep: int | None, at: int = 0) -> None:
         if kind != self.kind:
             return
+        if self.shown is None or self.shown[0] != kind:
+            self.query_one(ListHeading).refresh()
         self.shown = (kind, query)
-        self.records.show(kind, ids, keep)
+        self.records.show(kind, ids, keep, at)
         noun = RecordKind.of(kind).noun(len(ids))
         matching = Text(f"{len(ids):,} {noun}")
         if query.strip():
@@ -102,7 +115,9 @@ class MainScreen(Screen):
         self.query_one("#count", Static).update(matching, layout=False)  # one fixed line: no need to lay out again
 
     def refresh_results(self) -> None:
-        self.run_search(self.query_one("#search", Input).value, keep=self.records.highlighted)
+        """Search again; the cursor stays on its record, or on its line if the record is gone."""
+        self.run_search(self.query_one("#search", Input).value, keep=self.records.highlighted,
+                        at=self.records.cursor)
 
     @work(thread=True, exclusive=True, group="changes")
     def pick_up_changes(self) -> None:
@@ -148,9 +163,10 @@ class MainScreen(Screen):
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
 
-    def action_clear_search(self) -> None:
+    def action_leave_search(self) -> None:
+        """Esc in the search box goes to the list and keeps the search; Esc again clears it."""
         search = self.query_one("#search", Input)
-        if search.value:
+        if not search.has_focus and search.value:
             search.value = ""
         self.records.focus()
 
@@ -199,16 +215,20 @@ class MainScreen(Screen):
         self.app.push_screen(NoteDialog(name, text, error), write)
 
     def action_delete(self) -> None:
-        highlighted = self._highlighted_name()
-        if highlighted is None:
+        record_id, kind = self.records.highlighted, self.records.kind
+        rows = session(self).directory.rows(session(self).actor, kind, [record_id]) if record_id is not None else []
+        if not rows:
             return
-        kind, record_id, name = highlighted
+        row = rows[0]
+        name = row.name
+        # Two records may share a name: say which one, by what else the list shows of it and its id.
+        which = ", ".join(part for part in (row.organization, row.phone, f"id {row.id}") if part)
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
                 return
             try:
-                session(self).directory.delete(session(self).actor, kind, record_id)
+                session(self).directory.delete(session(self).actor, kind, row.id)
             except ContactsError as error:
                 self.notify(str(error), severity="error", markup=False)
                 return
@@ -216,7 +236,8 @@ class MainScreen(Screen):
             self.refresh_results()
 
         extra = " Its notes go too; its contacts stay, unlinked." if kind == "organization" else " Its notes go too."
-        self.app.push_screen(ConfirmDialog(f"Delete {kind} {name}?{extra}", "Delete", danger=True), confirmed)
+        self.app.push_screen(ConfirmDialog(f"Delete {kind} {name} ({which})?{extra}", "Delete", danger=True),
+                             confirmed)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

@@ -6,8 +6,11 @@ asks the directory for the few rows it draws, keeping recent ones in an LRU cach
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
@@ -20,8 +23,26 @@ from textual.widget import Widget
 from core.directory import Directory, Row
 from core.policy import Actor
 
-COLUMNS = (("name", 0.32), ("organization", 0.28), ("phone", 0.22), ("division", 0.18))
+COLUMNS = (("name", 0.32), ("organization", 0.24), ("phone", 0.27), ("division", 0.17))
+# Below this many characters the division (also in the detail pane) gives its room to the other columns.
+NARROW = 56
+NARROW_COLUMNS = (("name", 0.38), ("organization", 0.32), ("phone", 0.30))
 FLAG = " no surveys"
+HEADINGS = {"contact": {"name": "Name", "organization": "Organization", "phone": "Phone", "division": "Division",
+                        "flag": " Surveys"},
+            "organization": {"name": "Name", "organization": "Industry", "phone": "Phone", "division": "Division",
+                             "flag": ""}}
+
+
+def columns(values: dict[str, str], width: int) -> tuple[str, int]:
+    """A line's cells at ``width`` (the same columns on every line, flag or not), and the width they fill."""
+    usable = max(width - len(FLAG), 10)
+    cells = []
+    for column, share in COLUMNS if usable >= NARROW else NARROW_COLUMNS:
+        size = max(int(usable * share), 4)
+        text = values[column]
+        cells.append((text if len(text) < size else text[: size - 2] + "…").ljust(size))
+    return "".join(cells)[:usable].ljust(usable), usable
 
 
 class RecordList(ScrollView, can_focus=True):
@@ -62,8 +83,9 @@ class RecordList(ScrollView, can_focus=True):
     def highlighted(self) -> int | None:
         return self.ids[self.cursor] if 0 <= self.cursor < len(self.ids) else None
 
-    def show(self, kind: str, ids: list[int], keep: int | None = None) -> None:
-        """Show ``ids``; the cursor stays on record ``keep`` if it is among them, else goes to the top."""
+    def show(self, kind: str, ids: list[int], keep: int | None = None, at: int = 0) -> None:
+        """Show ``ids``; the cursor stays on record ``keep`` if it is among them, else goes to line ``at`` (the
+        line a deleted record was on shows the next one)."""
         self.kind, self.ids = kind, ids
         self._rows.clear()
         size = Size(self.size.width, len(ids))
@@ -73,7 +95,7 @@ class RecordList(ScrollView, can_focus=True):
             # scrollbar always there (overflow-y: scroll) nothing else moves.
             self.set_reactive(Widget.virtual_size, size)
             self._scroll_update(size)
-        position = ids.index(keep) if keep is not None and keep in ids else 0
+        position = ids.index(keep) if keep is not None and keep in ids else max(0, min(at, len(ids) - 1))
         self.scroll_to(y=max(0, position - self.size.height // 2), animate=False, immediate=True)
         self.cursor = position
         self.refresh()
@@ -146,13 +168,29 @@ class RecordList(ScrollView, can_focus=True):
         if row is None:
             return Strip([Segment("(deleted)".ljust(width)[:width], style)], width)
         flag = FLAG if row.survey_opt_out else ""
-        usable = max(width - len(FLAG), 10)  # the same columns on every line, flag or not
-        values = {"name": row.name, "organization": row.organization, "phone": row.phone, "division": row.division}
-        cells = []
-        for column, share in COLUMNS:
-            size = max(int(usable * share), 4)
-            text = values[column]
-            cells.append((text if len(text) < size else text[: size - 2] + "…").ljust(size))
-        line = "".join(cells)
-        segments = [Segment(line[:usable].ljust(usable), style), Segment(flag.ljust(len(FLAG)), style + flag_colour)]
+        line, _ = columns({"name": row.name, "organization": row.organization, "phone": row.phone,
+                           "division": row.division}, width)
+        segments = [Segment(line, style), Segment(flag.ljust(len(FLAG)), style + flag_colour)]
         return Strip(segments).crop(0, width)
+
+
+class ListHeading(Widget):
+    """The column names above a ``RecordList``, laid out as its lines are."""
+
+    DEFAULT_CSS = """
+    ListHeading {
+        height: 1;
+        padding: 0 1;
+        text-style: bold;
+    }
+    """
+
+    def __init__(self, records: RecordList, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._records = records
+
+    def render(self) -> Text:
+        heading = HEADINGS[self._records.kind]
+        # Laid out in the same pass as the list, so its lines' width (scrollbar and padding aside) is known here.
+        line, _ = columns(heading, self._records.scrollable_content_region.width or self.size.width)
+        return Text(line + heading["flag"].ljust(len(FLAG)))
