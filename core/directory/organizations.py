@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.directory.base import dump, reads, validated
+from core.directory.search import visible_only
 from core.directory.validation import Validation
 from core.errors import NotFound
 from core.indexes import id_key
@@ -42,6 +43,17 @@ class Organizations(Validation):
         found = [Relationship.model_validate({**d, "id": i})
                  for i, d in self._repo.get_many("relationships", ids).items()]
         return sorted(found, key=lambda r: (fold(r.role), fold(r.user)))
+
+    @reads
+    def known_people(self, actor: Actor) -> list[str]:
+        """Internal people a relationship can name: those in ``[access]`` and those earlier relationships name
+        (of organizations ``actor`` may see), in name order."""
+        visible = self._policy.visible_divisions(actor)
+        organizations = visible_only(self._repo, RecordKind.organization,
+                                     set(self._repo.ids(RecordKind.organization.table)), visible)
+        named = {doc["user"] for doc in self._repo.get_many("relationships", self._repo.ids("relationships")).values()
+                 if doc["organization_id"] in organizations}
+        return sorted(named | set(self.settings.access.users), key=fold)
 
     @reads
     def contacts_of(self, actor: Actor, organization_id: int) -> list[Contact]:

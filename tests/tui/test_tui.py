@@ -446,3 +446,47 @@ async def test_delete_names_the_record_defaults_to_cancel_and_keeps_the_cursor_i
         await settle(pilot)
         assert directory.records(ADMIN, "contact", [doomed]) == []
         assert (records.cursor, records.highlighted) == (2, after)
+
+
+async def test_history_shows_before_and_after_of_every_change_notes_included(directory):
+    record_id = directory.browse(ADMIN, "contact")[0]
+    before = directory.get_contact(ADMIN, record_id)
+    directory.update(ADMIN, "contact", record_id, {"title": "Chief Buyer"})
+    note = directory.add_note(ADMIN, "contact", record_id, "Wants a call on Monday")
+    directory.edit_note(ADMIN, note.key, "Wants a call on Tuesday")
+    async with make_app(directory).run_test(size=(140, 45)) as pilot:
+        await settle(pilot)
+        shown = detail_text(pilot.app)
+        assert f"title: {before.title} → Chief Buyer" in shown
+        assert f"note {note.key}: Wants a call on Monday → Wants a call on Tuesday" in shown
+
+
+async def test_tab_takes_the_organization_name_suggested_and_the_contact_saves(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+n")
+        form = pilot.app.screen
+        form.query_one("#f-first_name", Input).value = "Tab"
+        form.query_one("#f-last_name", Input).value = "Taker"
+        form.query_one("#f-organization", Input).focus()
+        await press(pilot, *"falc")
+        await press(pilot, "tab")
+        assert form.query_one("#f-organization", Input).value == "Falcon Bank"
+        await press(pilot, "tab")  # nothing more to take: on to the next field
+        assert pilot.app.focused is not form.query_one("#f-organization", Input)
+        await press(pilot, "ctrl+s")
+        assert not isinstance(pilot.app.screen, RecordForm)
+    [saved] = directory.lookup(ADMIN, "tab taker").contacts
+    assert directory.get_organization(ADMIN, saved.organization_id).name == "Falcon Bank"
+
+
+async def test_a_relationship_suggests_people_already_named(directory):
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+t", "f4")
+        manager = pilot.app.screen
+        known = directory.known_people(ADMIN)
+        assert known  # the demo's account managers
+        manager.query_one("#user", Input).focus()
+        await press(pilot, *known[0][:4].lower(), "tab")
+        assert manager.query_one("#user", Input).value == known[0]

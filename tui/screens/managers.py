@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -15,6 +16,7 @@ from core.customfields import FieldType
 from core.errors import ContactsError, ValidationFailed
 from tui.screens.dialogs import ConfirmDialog, NoteDialog
 from tui.session import session
+from tui.widgets.completing_input import CompletingInput
 
 
 class Manager(ModalScreen[None]):
@@ -143,7 +145,9 @@ class RelationshipsManager(Manager):
 
     def extra(self) -> ComposeResult:
         with Horizontal(classes="inline-form"):
-            yield Input(placeholder="Who (an internal user)", id="user")
+            known = session(self).directory.known_people(session(self).actor)
+            yield CompletingInput(placeholder="Who (an internal user; Tab takes the suggestion)", id="user",
+                                  suggester=SuggestFromList(known, case_sensitive=False))
             yield Input(placeholder="Role, such as Account Manager", id="role")
             yield Button("Add", id="add-relationship")
 

@@ -21,6 +21,7 @@ from core.models import DEFAULT_DIVISION
 from core.text import fold
 from tui.screens.dialogs import ConfirmDialog
 from tui.session import session
+from tui.widgets.completing_input import CompletingInput
 from tui.widgets.record_fields import SECTIONS, ListRow, PhoneInput
 
 CONTACT_TEXT = [("first_name", "First name"), ("middle_name", "Middle name"), ("last_name", "Last name"),
@@ -80,7 +81,8 @@ class RecordForm(Screen[int | None]):
                     organization = rows[0].name if rows else ""
                 self._shown_organization = organization
                 yield from self._field("organization_id", "Organization",
-                                       Input(organization, id="f-organization", suggester=OrganizationNames(self)))
+                                       CompletingInput(organization, id="f-organization",
+                                                       suggester=OrganizationNames(self)))
                 with Horizontal(classes="field switch-field"):
                     yield Label("Opted out of surveys", classes="switch-label")
                     yield Switch(bool(record and record.survey_opt_out), id="f-survey_opt_out")

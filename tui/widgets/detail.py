@@ -6,6 +6,8 @@ the screen.
 
 from __future__ import annotations
 
+import json
+
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -67,12 +69,29 @@ def describe(profile: Profile, history: list[AuditEntry]) -> Text:
     for entry in history:
         text.append(f"{_when(entry.at)}  {entry.actor}  ", MUTED)
         text.append(entry.action)
-        if entry.changes:
-            text.append("  " + ", ".join(entry.changes), MUTED)
         if entry.detail:
             text.append(f"  {entry.detail}", MUTED)
         text.append("\n")
+        if entry.action == "create":  # everything was new: the fields it was created with
+            text.append("    " + ", ".join(entry.changes) + "\n", MUTED)
+            continue
+        for field, (before, after) in entry.changes.items():
+            if before is None and isinstance(after, int):
+                continue  # the id of what was added (a note, an interaction): the detail above says what it is
+            text.append(f"    {field}: ", MUTED)
+            text.append(_value(before), "strike" if after is not None else "")
+            text.append(" → ", MUTED)
+            text.append(_value(after) + "\n")
     return text
+
+
+def _value(value: object, limit: int = 80) -> str:
+    """A before or after value on one line: blank as "—", text as it is, anything else as compact JSON."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    shown = " ".join(shown.split())
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _contact(text: Text, contact: Contact, profile: Profile) -> None:
