@@ -32,11 +32,30 @@ def twins(directory):
 
 def test_duplicates_by_phone_email_and_similar_name(directory, twins):
     older, newer, stranger = twins
-    groups = directory.find_duplicates(ADMIN)
-    assert [g.ids for g in groups] == [[older.id, newer.id]]
-    assert groups[0].reasons == ["same email kate@acme.example", "same phone +14155552671", "similar name"]
-    assert [g.ids for g in directory.find_duplicates(ADMIN, contact_id=newer.id)] == [[older.id, newer.id]]
+    [pair] = directory.find_duplicates(ADMIN)
+    assert pair.ids == [older.id, newer.id] and pair.score == 1.0
+    assert pair.reasons == ["same email kate@acme.example", "same phone +14155552671", "similar name, no organization"]
+    assert [c.ids for c in directory.find_duplicates(ADMIN, contact_id=newer.id)] == [[older.id, newer.id]]
     assert directory.find_duplicates(ADMIN, contact_id=stranger.id) == []
+
+
+def test_namesakes_at_different_companies_are_not_duplicates(directory):
+    companies = [directory.create(ADMIN, "organization", {"name": f"Company {n}"}) for n in range(5)]
+    weis = [directory.create(ADMIN, "contact", {"first_name": "Wei", "last_name": "Nakamura",
+                                                "organization_id": company.id}) for company in companies]
+    assert directory.find_duplicates(ADMIN) == []
+    again = directory.create(ADMIN, "contact", {"first_name": "Wei", "last_name": "Nakamura",
+                                                "organization_id": companies[2].id})
+    [pair] = directory.find_duplicates(ADMIN)
+    assert pair.ids == [weis[2].id, again.id] and pair.reasons == ["similar name, same organization"]
+    assert pair.score == 0.5
+
+
+def test_a_switchboard_number_shared_by_many_is_no_evidence(directory):
+    for n in range(30):
+        directory.create(ADMIN, "contact", {"first_name": f"Agent{n}", "last_name": f"Person{n}",
+                                            "phones": [{"raw": "+1 212 555 0100"}]})
+    assert directory.find_duplicates(ADMIN) == []
 
 
 def test_merge_keeps_every_distinct_value_and_note(directory, twins):

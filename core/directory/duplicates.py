@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
@@ -10,20 +10,31 @@ from typing import Any
 
 from core.directory.search import visible_only
 from core.errors import ValidationFailed
+from core.indexes import email_keys, external_id_keys, phone_keys
 from core.models import Contact
 from core.phones import digits_of
 from core.repository import Repository
 from core.text import fold
 
 NAME_SIMILARITY = 0.85
+# A phone or email shared by more contacts than this is a switchboard or a team inbox, not evidence of one person.
+MAX_SHARED = 25
 SCALAR_FIELDS = ("first_name", "middle_name", "last_name", "salutation", "title", "organization_id", "address",
                  "external_system_url")
 
 
+# How sure each kind of evidence makes a pair; a pair's score adds its reasons' weights, up to 1.
+WEIGHTS = {"same external id": 1.0, "same email": 0.7, "same phone": 0.6, "similar name, same organization": 0.5,
+           "similar name, no organization": 0.3}
+
+
 @dataclass(frozen=True)
-class DuplicateGroup:
+class Candidate:
+    """Two contacts that may be one person: why, and how sure (0 to 1)."""
+
     ids: list[int]
     reasons: list[str]
+    score: float
 
 
 def _similar_first_names(a: str, b: str) -> bool:
@@ -31,75 +42,71 @@ def _similar_first_names(a: str, b: str) -> bool:
     return a == b or a.startswith(b) or b.startswith(a) or SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
 
 
-def _name_pairs(repo: Repository, ids: set[int]) -> list[tuple[int, int]]:
-    """Pairs among contacts sharing a last name whose first names are alike; compared within buckets of the
-    first name's initial so that common surnames stay cheap."""
-    docs = repo.get_many("contacts", ids)
-    buckets: dict[str, list[tuple[int, str]]] = {}
-    for doc_id, doc in docs.items():
-        buckets.setdefault(fold(doc["first_name"])[:1], []).append((doc_id, doc["first_name"]))
-    pairs: list[tuple[int, int]] = []
-    for members in buckets.values():
-        for i, (a, name_a) in enumerate(members):
-            pairs.extend((a, b) for b, name_b in members[i + 1:] if _similar_first_names(name_a, name_b))
-    return pairs
+def _name_block(doc: dict[str, Any]) -> tuple[str, int | None, str]:
+    """Contacts are compared by name only within one block: same last name, same organization (or none), same
+    first initial. Blocks stay small however many contacts there are, so the work grows with the directory, not
+    with its square."""
+    return fold(doc["last_name"]), doc.get("organization_id"), fold(doc["first_name"])[:1]
 
 
-def find(repo: Repository, divisions: set[str] | None, contact_id: int | None, limit: int) -> list[DuplicateGroup]:
-    """Groups of contacts that share a phone number or email, or have alike names; of one contact if given."""
+def find(repo: Repository, divisions: set[str] | None, contact_id: int | None, limit: int,
+         progress: Callable[[int, int], None] | None = None) -> list[Candidate]:
+    """Pairs of contacts (of ``contact_id``, if given) that share an external id, an email or a phone, or have
+    alike names at the same organization, most likely first. Five people called Wei Nakamura at five companies
+    are not duplicates."""
     reasons: dict[tuple[int, int], set[str]] = {}
 
     def link(a: int, b: int, reason: str) -> None:
         if a != b:
             reasons.setdefault((min(a, b), max(a, b)), set()).add(reason)
 
+    shared = (("contact.external_id", "same external id"), ("contact.email", "same email"),
+              ("contact.phone", "same phone"))
     if contact_id is None:
-        for index, reason in (("contact.phone", "same phone"), ("contact.email", "same email")):
+        for index, reason in shared:
             for key, ids in repo.shared_keys(index):
+                if len(ids) > MAX_SHARED:
+                    continue
                 ordered = sorted(ids)
-                for other in ordered[1:]:
-                    link(ordered[0], other, f"{reason} {key}")
-        for _, ids in repo.shared_keys("contact.last_name"):
-            for a, b in _name_pairs(repo, ids):
-                link(a, b, "similar name")
+                for i, a in enumerate(ordered):
+                    for b in ordered[i + 1:]:
+                        link(a, b, f"{reason} {key.split('=', 1)[-1]}")
+        candidates = set(visible_only(repo, "contact", set(repo.ids("contacts")), divisions))
     else:
         doc = repo.get("contacts", contact_id) or {}
-        for phone in doc.get("phones", ()):
-            if phone.get("e164"):
-                for other in repo.find("contact.phone", phone["e164"]):
-                    link(contact_id, other, f"same phone {phone['e164']}")
-        for email in doc.get("emails", ()):
-            for other in repo.find("contact.email", email["address"].casefold()):
-                link(contact_id, other, f"same email {email['address']}")
-        if doc:
-            for a, b in _name_pairs(repo, repo.find("contact.last_name", fold(doc["last_name"]))):
-                if contact_id in (a, b):
-                    link(a, b, "similar name")
+        keys = {"contact.external_id": list(external_id_keys(doc)), "contact.email": list(email_keys(doc)),
+                "contact.phone": list(phone_keys(doc))}
+        for index, reason in shared:
+            for key in keys[index]:
+                for other in repo.find(index, key):
+                    link(contact_id, other, f"{reason} {key.split('=', 1)[-1]}")
+        candidates = repo.find("contact.last_name", fold(doc["last_name"])) if doc else set()
+    _link_names(repo, candidates, contact_id, link, progress)
+    allowed = visible_only(repo, "contact", {i for pair in reasons for i in pair}, divisions)
+    found = []
+    for (a, b), why in reasons.items():
+        if a in allowed and b in allowed and (contact_id is None or contact_id in (a, b)):
+            score = min(1.0, sum(WEIGHTS[next(w for w in WEIGHTS if r.startswith(w))] for r in why))
+            found.append(Candidate([a, b], sorted(why), round(score, 2)))
+    found.sort(key=lambda c: (-c.score, c.ids))
+    return found[:limit]
 
-    everyone = {i for pair in reasons for i in pair}
-    allowed = visible_only(repo, "contact", everyone, divisions)
-    parent = {i: i for i in allowed}
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in reasons:
-        if a in allowed and b in allowed:
-            parent[root(a)] = root(b)
-    groups: dict[int, set[int]] = {}
-    for i in allowed:
-        groups.setdefault(root(i), set()).add(i)
-    result = []
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        why = sorted({r for pair, rs in reasons.items() if pair[0] in members and pair[1] in members for r in rs})
-        result.append(DuplicateGroup(sorted(members), why))
-    result.sort(key=lambda g: (-len(g.reasons), -len(g.ids), g.ids[0]))
-    return result[:limit]
+def _link_names(repo: Repository, ids: set[int], contact_id: int | None, link: Callable[[int, int, str], None],
+                progress: Callable[[int, int], None] | None) -> None:
+    blocks: dict[tuple[str, int | None, str], list[tuple[int, str]]] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 20_000):
+        for doc_id, doc in repo.get_many("contacts", ordered[start:start + 20_000]).items():
+            blocks.setdefault(_name_block(doc), []).append((doc_id, doc["first_name"]))
+        if progress is not None:
+            progress(min(start + 20_000, len(ordered)), len(ordered))
+    for (_, organization, _), members in blocks.items():
+        reason = "similar name, same organization" if organization else "similar name, no organization"
+        for i, (a, name_a) in enumerate(members):
+            for b, name_b in members[i + 1:]:
+                if (contact_id is None or contact_id in (a, b)) and _similar_first_names(name_a, name_b):
+                    link(a, b, reason)
 
 
 def _distinct(items: list[dict], key) -> list[dict]:

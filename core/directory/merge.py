@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from core.directory import duplicates
@@ -19,11 +19,13 @@ MAX_MERGE = 25
 
 class Merging(Validation):
     @reads
-    def find_duplicates(self, actor: Actor, contact_id: int | None = None,
-                        limit: int = 100) -> list[duplicates.DuplicateGroup]:
+    def find_duplicates(self, actor: Actor, contact_id: int | None = None, limit: int = 500,
+                        progress: Callable[[int, int], None] | None = None) -> list[duplicates.Candidate]:
+        """Pairs of contacts the actor may see that are likely one person, most likely first (see
+        ``duplicates.find``); ``progress`` hears how many contacts have been read of how many."""
         if contact_id is not None:
             self.get(actor, RecordKind.contact, contact_id)
-        return duplicates.find(self._repo, self._policy.visible_divisions(actor), contact_id, limit)
+        return duplicates.find(self._repo, self._policy.visible_divisions(actor), contact_id, limit, progress)
 
     def _merge_plan(self, actor: Actor, survivor_id: int, other_ids: Iterable[int],
                     choices: Mapping[str, int]) -> tuple[list[Contact], dict[str, Any]]:

@@ -490,3 +490,40 @@ async def test_a_relationship_suggests_people_already_named(directory):
         manager.query_one("#user", Input).focus()
         await press(pilot, *known[0][:4].lower(), "tab")
         assert manager.query_one("#user", Input).value == known[0]
+
+
+async def test_marked_pairs_merge_together_and_the_merge_screen_names_organizations(directory):
+    acme = directory.create(ADMIN, "organization", {"name": "Acme Towing"})
+    triplets = [directory.create(ADMIN, "contact", {"first_name": "Trip", "last_name": "Lett", "organization_id": acme.id,
+                                                    "title": f"Title {n}"}) for n in range(3)]
+    async with make_app(directory).run_test(size=(140, 45)) as pilot:
+        await settle(pilot)
+        await press(pilot, "f6")
+        screen = pilot.app.screen
+        assert "likely pair" in str(screen.query_one("#duplicates-progress").render())
+        groups = screen.query_one("#groups")
+        assert groups.highlighted == 0  # Enter works at once
+        keys = [groups.get_option_at_index(i).id for i in range(groups.option_count)]
+        ours = [k for k in keys if set(map(int, k.split(","))) <= {t.id for t in triplets}]
+        assert len(ours) == 3  # three pairs among three namesakes at one company
+        for key in ours[:2]:
+            groups.highlighted = keys.index(key)
+            await press(pilot, "space")
+        assert str(groups.get_option(ours[0]).prompt).startswith("[x]")
+        await press(pilot, "enter")
+        merge = pilot.app.screen
+        assert sorted(merge.ids) == sorted(t.id for t in triplets)  # the marked pairs' contacts, all three
+        assert str(merge.query_one("#survivor #label").render()) == f"Trip Lett (id {triplets[0].id})"
+
+
+async def test_the_merge_screen_names_organizations(directory):
+    acme = directory.create(ADMIN, "organization", {"name": "Acme Towing"})
+    globex = directory.create(ADMIN, "organization", {"name": "Globex"})
+    for organization in (acme, globex):
+        directory.create(ADMIN, "contact", {"first_name": "Moe", "last_name": "Ved", "organization_id": organization.id,
+                                            "emails": [{"address": "moe@ved.example"}]})
+    async with make_app(directory).run_test(size=(140, 45)) as pilot:
+        await settle(pilot)
+        await press(pilot, "f6", "enter")
+        chosen = pilot.app.screen.query_one("#choice-organization_id #label")
+        assert str(chosen.render()).startswith("Acme Towing (id ")

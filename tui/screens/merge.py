@@ -14,7 +14,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from core.directory.duplicates import SCALAR_FIELDS
+from core.directory import Row
+from core.directory.duplicates import SCALAR_FIELDS, Candidate
 from core.errors import ContactsError
 from core.models import Contact
 from tui.screens.dialogs import ConfirmDialog
@@ -35,52 +36,85 @@ def _shown(value: Any) -> str:
 
 
 class DuplicatesScreen(ModalScreen[bool]):
-    """Groups of likely duplicates; Enter merges the highlighted group. Returns True if anything was merged."""
+    """Pairs of likely duplicates, most likely first. Space marks pairs; Enter merges the marked ones (every
+    contact in them) or else the highlighted pair. Returns True if anything was merged."""
 
-    BINDINGS = [Binding("escape", "dismiss(False)", "Close", id="duplicates.close")]
+    BINDINGS = [Binding("escape", "dismiss(False)", "Close", id="duplicates.close"),
+                Binding("space", "mark", "Mark", id="duplicates.mark")]
 
     def __init__(self, contact_id: int | None = None):
         super().__init__()
         self.contact_id = contact_id
         self.merged = False
+        self.candidates: dict[str, Candidate] = {}
+        self.marked: set[str] = set()
+        self.lines: dict[str, Text] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog manager"):
             yield Static(Text("Likely duplicates", "bold"), classes="title")
+            yield Static(Text("Reading contacts…", "dim"), id="duplicates-progress")
             yield OptionList(id="groups")
-            yield Static(Text("Enter merge the group · Esc close", "dim"))
+            yield Static(Text("Space mark · Enter merge the marked pairs (or the highlighted one) · Esc close", "dim"))
 
     def on_mount(self) -> None:
-        self.load_groups()
+        self.load_candidates()
+
+    def progress(self, done: int, total: int) -> None:
+        """Called from the worker thread as the contacts are read."""
+        self.app.call_from_thread(self.query_one("#duplicates-progress", Static).update,
+                                  Text(f"Reading contacts… {done:,} of {total:,}", "dim"))
 
     @work(thread=True, exclusive=True, group="duplicates")
-    def load_groups(self) -> None:
+    def load_candidates(self) -> None:
         directory, actor = session(self).directory, session(self).actor
-        groups = directory.find_duplicates(actor, self.contact_id)
-        names = {row.id: row.name for group in groups for row in directory.rows(actor, "contact", group.ids)}
-        self.app.call_from_thread(self.show_groups, groups, names)
+        found = directory.find_duplicates(actor, self.contact_id, progress=self.progress)
+        ids = {i for candidate in found for i in candidate.ids}
+        rows = {row.id: row for row in directory.rows(actor, "contact", ids)}
+        self.app.call_from_thread(self.show_candidates, found, rows)
 
-    def show_groups(self, groups, names: dict[int, str]) -> None:
-        self.groups = {",".join(map(str, g.ids)): g for g in groups}
+    def show_candidates(self, found: list[Candidate], rows: dict[int, Row]) -> None:
+        self.candidates = {",".join(map(str, c.ids)): c for c in found}
+        self.marked.clear()
+        self.lines = {}
+        for key, candidate in self.candidates.items():
+            who = " ↔ ".join(f"{rows[i].name} ({rows[i].organization or 'no organization'}, id {i})"
+                             for i in candidate.ids if i in rows)
+            self.lines[key] = Text(f"{candidate.score:.2f}  {who}\n      {'; '.join(candidate.reasons)}")
         options = self.query_one(OptionList)
         options.clear_options()
-        for key, group in self.groups.items():
-            who = "; ".join(names.get(i, str(i)) for i in group.ids)
-            options.add_option(Option(Text(f"{who}  ({', '.join(group.reasons)})"), id=key))
-        if not groups:
+        options.add_options([Option(self._prompt(key), id=key) for key in self.candidates])
+        if not found:
             options.add_option(Option(Text("No likely duplicates."), id="none", disabled=True))
+        count = len(found)
+        self.query_one("#duplicates-progress", Static).update(
+            Text(f"{count} likely pair{'s' if count != 1 else ''}", "dim"))
+        options.highlighted = 0 if found else None
         options.focus()
 
+    def _prompt(self, key: str) -> Text:
+        return Text("[x] " if key in self.marked else "[ ] ") + self.lines[key]
+
+    def action_mark(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None or not self.candidates:
+            return
+        key = options.get_option_at_index(options.highlighted).id or ""
+        if key in self.candidates:
+            self.marked ^= {key}
+            options.replace_option_prompt(key, self._prompt(key))
+
     @on(OptionList.OptionSelected, "#groups")
-    def merge_group(self, event: OptionList.OptionSelected) -> None:
-        group = self.groups.get(event.option.id or "")
-        if group:
-            self.app.push_screen(MergeScreen(group.ids), self.after_merge)
+    def merge_chosen(self, event: OptionList.OptionSelected) -> None:
+        keys = [k for k in self.candidates if k in self.marked] or [event.option.id or ""]
+        ids = sorted({i for key in keys if key in self.candidates for i in self.candidates[key].ids})
+        if len(ids) >= 2:
+            self.app.push_screen(MergeScreen(ids), self.after_merge)
 
     def after_merge(self, merged: bool | None) -> None:
         if merged:
             self.merged = True
-            self.load_groups()
+            self.load_candidates()
 
     # Esc closes the screen answering whether anything was merged, whatever the binding passes.
     def action_dismiss(self, result: bool | None = None) -> None:  # type: ignore[override]
@@ -100,7 +134,9 @@ class MergeScreen(Screen[bool]):
     def compose(self) -> ComposeResult:
         directory, actor = session(self).directory, session(self).actor
         self.records: list[Contact] = [directory.get_contact(actor, i) for i in self.ids]
-        options = [(f"{r.full_name} (#{r.id})", r.id) for r in self.records]
+        linked = {r.organization_id for r in self.records if r.organization_id}
+        self.organizations = {o.key: o.full_name for o in directory.records(actor, "organization", linked)}
+        options = [(f"{r.full_name} (id {r.id})", r.id) for r in self.records]
         yield Header()
         with Horizontal():
             with VerticalScroll(id="merge-choices"):
@@ -109,11 +145,11 @@ class MergeScreen(Screen[bool]):
                     yield Label("Keep record", classes="field-label")
                     yield Select(options, value=self.ids[0], allow_blank=False, id="survivor")
                 for field in SCALAR_FIELDS:
-                    values = {_shown(getattr(r, field)) for r in self.records}
+                    values = {self._shown(field, r) for r in self.records}
                     if len(values) > 1:
                         with Horizontal(classes="field-row"):
                             yield Label(LABELS[field], classes="field-label")
-                            yield Select([(f"{_shown(getattr(r, field))} (#{r.id})", r.id) for r in self.records],
+                            yield Select([(f"{self._shown(field, r)} (id {r.id})", r.id) for r in self.records],
                                          value=self.ids[0], allow_blank=False, id=f"choice-{field}")
                 yield Static(Text("Phones, emails, handles, external ids, notes and interactions of all of them are "
                                   "kept; a survey opt-out on any of them stays.", "dim"))
@@ -123,6 +159,12 @@ class MergeScreen(Screen[bool]):
                     yield Button("Cancel", id="cancel")
             yield VerticalScroll(Static(id="preview"), id="merge-preview")
         yield Footer()
+
+    def _shown(self, field: str, record: Contact) -> str:
+        value = getattr(record, field)
+        if field == "organization_id" and value:
+            return self.organizations.get(value, "an organization in another division")
+        return _shown(value)
 
     def on_mount(self) -> None:
         self.update_preview()
@@ -166,8 +208,10 @@ class MergeScreen(Screen[bool]):
             self.notify(f"Merged into {merged.full_name}", markup=False)
             self.dismiss(True)
 
-        self.app.push_screen(ConfirmDialog(f"Merge {len(others) + 1} contacts into #{survivor}? The others are "
-                                           "deleted; this cannot be undone.", "Merge", danger=True), confirmed)
+        name = next(r.full_name for r in self.records if r.id == survivor)
+        self.app.push_screen(ConfirmDialog(f"Merge {len(others) + 1} contacts into {name} (id {survivor})? The "
+                                           "others are deleted; this cannot be undone.", "Merge", danger=True),
+                             confirmed)
 
     @on(Button.Pressed, "#merge")
     def merge_pressed(self) -> None:
