@@ -145,6 +145,12 @@ def contact_order_keys(doc: dict) -> list[str]:
     return [f"{fold(doc['last_name'])}\x1f{fold(doc['first_name'])}\x1f{doc.get('middle_name', '')}"]
 
 
+def names_of_order_key(key: str) -> tuple[str, str]:
+    """The folded last and first name a ``contact.order`` key holds."""
+    last, first, _ = key.split("\x1f", 2)
+    return last, first
+
+
 def organization_order_keys(doc: dict) -> list[str]:
     return [name_key(doc["name"])]
 

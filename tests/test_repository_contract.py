@@ -154,6 +154,7 @@ def test_every_index_equals_a_full_scan_after_changes(filled: Repository, open_h
                     assert repo.find_prefix(spec.name, prefix) == wanted, (spec.name, prefix)
             shared = {key: ids for key, ids in expected.items() if len(ids) > 1}
             assert dict(repo.shared_keys(spec.name)) == shared, spec.name
+            assert {key: set(ids) for key, ids in repo.keys(spec.name)} == expected, spec.name
 
 
 def test_a_stale_version_is_a_conflict_across_handles(open_handle: OpenHandle):

@@ -10,7 +10,7 @@ from typing import Any
 
 from core.directory.search import visible_only
 from core.errors import ValidationFailed
-from core.indexes import email_keys, external_id_keys, phone_keys
+from core.indexes import email_keys, external_id_keys, names_of_order_key, phone_keys
 from core.models import Contact
 from core.phones import digits_of
 from core.repository import Repository
@@ -42,13 +42,6 @@ def _similar_first_names(a: str, b: str) -> bool:
     return a == b or a.startswith(b) or b.startswith(a) or SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
 
 
-def _name_block(doc: dict[str, Any]) -> tuple[str, int | None, str]:
-    """Contacts are compared by name only within one block: same last name, same organization (or none), same
-    first initial. Blocks stay small however many contacts there are, so the work grows with the directory, not
-    with its square."""
-    return fold(doc["last_name"]), doc.get("organization_id"), fold(doc["first_name"])[:1]
-
-
 def find(repo: Repository, divisions: set[str] | None, contact_id: int | None, limit: int,
          progress: Callable[[int, int], None] | None = None) -> list[Candidate]:
     """Pairs of contacts (of ``contact_id``, if given) that share an external id, an email or a phone, or have
@@ -71,7 +64,7 @@ def find(repo: Repository, divisions: set[str] | None, contact_id: int | None, l
                 for i, a in enumerate(ordered):
                     for b in ordered[i + 1:]:
                         link(a, b, f"{reason} {key.split('=', 1)[-1]}")
-        candidates = set(visible_only(repo, "contact", set(repo.ids("contacts")), divisions))
+        candidates: set[int] | None = None  # every contact: those the actor may not see are dropped below
     else:
         doc = repo.get("contacts", contact_id) or {}
         keys = {"contact.external_id": list(external_id_keys(doc)), "contact.email": list(email_keys(doc)),
@@ -92,19 +85,29 @@ def find(repo: Repository, divisions: set[str] | None, contact_id: int | None, l
     return found[:limit]
 
 
-def _link_names(repo: Repository, ids: set[int], contact_id: int | None, link: Callable[[int, int, str], None],
-                progress: Callable[[int, int], None] | None) -> None:
+def _link_names(repo: Repository, ids: set[int] | None, contact_id: int | None,
+                link: Callable[[int, int, str], None], progress: Callable[[int, int], None] | None) -> None:
+    """Contacts are compared by name only within one block: same last name, same organization (or none), same
+    first initial. Blocks stay small however many contacts there are, so the work grows with the directory, not
+    with its square. Names and organizations come from the indexes: no document is read."""
+    organization_of = {i: int(key) for key, members in repo.keys("contact.organization") for i in members}
+    names = repo.keys("contact.order")
     blocks: dict[tuple[str, int | None, str], list[tuple[int, str]]] = {}
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 20_000):
-        for doc_id, doc in repo.get_many("contacts", ordered[start:start + 20_000]).items():
-            blocks.setdefault(_name_block(doc), []).append((doc_id, doc["first_name"]))
-        if progress is not None:
-            progress(min(start + 20_000, len(ordered)), len(ordered))
-    for (_, organization, _), members in blocks.items():
+    for done, (key, members) in enumerate(names, 1):
+        last, first = names_of_order_key(key)
+        for i in members:
+            if ids is None or i in ids:
+                blocks.setdefault((last, organization_of.get(i), first[:1]), []).append((i, first))
+        if progress is not None and done % 20_000 == 0:
+            progress(done, len(names))
+    if progress is not None:
+        progress(len(names), len(names))
+    for (_, organization, _), people in blocks.items():
+        if len(people) < 2:
+            continue
         reason = "similar name, same organization" if organization else "similar name, no organization"
-        for i, (a, name_a) in enumerate(members):
-            for b, name_b in members[i + 1:]:
+        for n, (a, name_a) in enumerate(people):
+            for b, name_b in people[n + 1:]:
                 if (contact_id is None or contact_id in (a, b)) and _similar_first_names(name_a, name_b):
                     link(a, b, reason)
 

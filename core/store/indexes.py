@@ -101,6 +101,10 @@ class Index:
             if not isinstance(held, int) and len(held) > 1:
                 yield key, set(held)
 
+    def items(self) -> list[tuple[str, tuple[int, ...]]]:
+        """Every key with the ids under it."""
+        return [(k, (v,) if isinstance(v, int) else tuple(v)) for k, v in self._ids.items()]
+
     def contents(self) -> dict[str, frozenset[int]]:
         """Every key with its ids (for checking an index against a full scan)."""
         return {k: frozenset((v,)) if isinstance(v, int) else frozenset(v) for k, v in self._ids.items()}

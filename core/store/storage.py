@@ -246,6 +246,11 @@ class JournalStorage(Storage):
             self._refresh()
             return list(self._index(index).shared())
 
+    def index_items(self, index: str) -> list[tuple[str, tuple[int, ...]]]:
+        with self._mutex:
+            self._refresh()
+            return self._index(index).items()
+
     def index_contents(self, index: str) -> dict[str, frozenset[int]]:
         with self._mutex:
             self._refresh()
