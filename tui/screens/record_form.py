@@ -174,6 +174,10 @@ class RecordForm(Screen[int | None]):
         row.query_one(".text", Input).focus()
 
     def on_mount(self) -> None:
+        # One line a field, without borders, so a contact's main fields fit on one screen.
+        for widget in self.query("Input, Select, Button").results():
+            if isinstance(widget, Input | Select | Button):
+                widget.compact = True
         self.call_after_refresh(self._remember_initial)
         first = "#f-first_name" if self.kind == "contact" else "#f-name"
         self.query_one(first, Input).focus()
