@@ -100,7 +100,8 @@ def edit_modal(contact: Contact) -> dict:
                    optional=True, max_length=1000),
         context(f"Division *{escape(contact.division)}*: set when a contact is created; an admin can move it. "
                 "Phones and custom fields are edited in the terminal UI."),
-    ], metadata(id=contact.id, version=contact.version))
+    ], metadata(id=contact.id, version=contact.version,
+                opened=contact.modified_at.isoformat() if contact.modified_at else None))
 
 
 def values(view: dict) -> dict[str, Any]:

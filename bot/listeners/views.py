@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -12,7 +13,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot import blocks, modals
 from bot.listeners.common import actor_of
 from bot.settings import SlackSettings
-from bot.text import clip, escape
+from bot.text import clip, clip_escaped, escape
 from core.directory import Directory
 from core.errors import Conflict, ContactsError, ValidationFailed
 from core.models import NoteSource
@@ -36,15 +37,19 @@ def field_errors(error: ValidationFailed, inputs: dict[str, str], fallback: str)
 
 
 def submitted(ack: Ack, work: Callable[[], str], inputs: dict[str, str], fallback: str, done: str,
-              failed: str) -> None:
+              failed: str, changed_meanwhile: Callable[[], str] | None = None) -> None:
     """Run ``work`` (it returns what to tell the person) and close the modal on a confirmation; a refusal
-    shows under the inputs (a rule broken, or a change someone else saved meanwhile), or replaces the modal."""
+    shows under the inputs (a rule broken), or replaces the modal. A change someone else saved meanwhile is never
+    overwritten: ``changed_meanwhile`` says what it was, or the refusal shows under the inputs."""
     try:
         text = work()
     except ValidationFailed as error:
         ack(response_action="errors", errors=field_errors(error, inputs, fallback))
     except Conflict as error:
-        ack(response_action="errors", errors={fallback: clip(str(error), 150)})
+        if changed_meanwhile is None:
+            ack(response_action="errors", errors={fallback: clip(str(error), 150)})
+        else:
+            ack(response_action="update", view=saved(failed, changed_meanwhile()))
     except ContactsError as error:
         ack(response_action="update", view=saved(failed, f":warning: {escape(error)}"))
     else:
@@ -114,4 +119,14 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
             contact = directory.update(actor, "contact", current.key, changes, expected_version=int(meta["version"]))
             return f"*{escape(contact.full_name)}* was updated."
 
-        submitted(ack, edit, CONTACT_INPUTS, "first_name", "Contact saved", "Not saved")
+        def changed_meanwhile() -> str:
+            opened = datetime.fromisoformat(meta["opened"]) if meta.get("opened") else None
+            entries = [e for e in directory.history(actor, "contact", int(meta["id"])) if opened and e.at > opened]
+            lines = [f"• {escape(e.actor)} changed {escape(field)}: {clip_escaped(before or '—', 80)} → "
+                     f"{clip_escaped(after or '—', 80)}" for e in reversed(entries)
+                     for field, (before, after) in e.changes.items()]
+            return (":warning: Someone changed this contact after you opened the form, so your edit was not saved "
+                    "(it would have undone theirs):\n" + "\n".join(lines[:10]) +
+                    "\nOpen *Edit* on the card again to start from what is there now.")
+
+        submitted(ack, edit, CONTACT_INPUTS, "first_name", "Contact saved", "Not saved", changed_meanwhile)

@@ -151,8 +151,10 @@ def test_edit_modal_updates_and_refuses_stale_saves(slack, fake_slack, directory
     assert (contact.last_name, contact.title, contact.external_system_url) == ("Lee-Park", "Director", None)
     assert [e.address for e in contact.emails] == ["ann@acme.example", "ann.park@home.example"]
     stale = slack.view_submission(view, {**values, "title": "CEO"})  # the same modal, saved again
-    assert "was changed since you opened it" in json.loads(stale.body)["errors"]["first_name"]
-    assert directory.get_contact(ADMIN, 1).title == "Director"
+    said = shown(json.loads(stale.body)["view"])
+    assert "Someone changed this contact after you opened the form" in said
+    assert "U0ADMIN changed title: Fleet Manager → Director" in said and "last_name: Lee → Lee-Park" in said
+    assert directory.get_contact(ADMIN, 1).title == "Director"  # theirs stands
 
 
 def test_an_agent_cannot_save_an_edit(slack, fake_slack, directory):
