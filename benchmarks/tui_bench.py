@@ -71,6 +71,21 @@ async def time_contacts_app(directory: Directory) -> list[float]:
     return timings
 
 
+async def time_first_screen(data_dir: Path) -> tuple[float, float]:
+    """From nothing open to the first screen with the list drawn: opening the directory, then the app."""
+    started = time.perf_counter()
+    directory = open_directory(data_dir)
+    opened = time.perf_counter()
+    app = ContactsApp(directory, ACTOR)
+    async with app.run_test(size=(120, 40)):
+        while getattr(app.screen, "shown", None) != ("contact", ""):
+            await asyncio.sleep(0.001)
+        await refreshed(app)
+        drawn = time.perf_counter()
+    directory.close()
+    return opened - started, drawn - started
+
+
 class DataTableApp(App[None]):
     """The same search, shown the stock way: every matching row added to a DataTable."""
 
@@ -112,10 +127,19 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--naive-keys", type=int, default=5)
     parser.add_argument("--work-dir", type=Path, default=Path("bench-data"))
+    parser.add_argument("--first-screen-sizes", type=int, nargs="*", default=[],
+                        help="also time the first screen at these sizes (each built afresh)")
     args = parser.parse_args()
     data_dir = args.work_dir / "tui"
     shutil.rmtree(data_dir, ignore_errors=True)
     build_ours(data_dir, args.contacts)
+    first_screens = {args.contacts: asyncio.run(time_first_screen(data_dir))}
+    for size in args.first_screen_sizes:
+        other = args.work_dir / f"tui-{size}"
+        shutil.rmtree(other, ignore_errors=True)
+        build_ours(other, size)
+        first_screens[size] = asyncio.run(time_first_screen(other))
+        shutil.rmtree(other, ignore_errors=True)
     directory = open_directory(data_dir)
     ours = asyncio.run(time_contacts_app(directory))
     stock = asyncio.run(time_data_table(directory, args.naive_keys))
@@ -125,10 +149,15 @@ def main() -> None:
     print(f"#### Keystroke in the search box → updated list, {args.contacts:,} contacts\n")
     print("| list | target | p50 | p99 | keystrokes |")
     print("|---|---|---|---|---|")
-    print(f"| Contacts TUI (Line-API list, search in a thread) | ≤ 50 ms | {percentile(ours, 50):,.1f} ms | "
+    print(f"| Contacts TUI (Line-API list, search in a thread) | p99 ≤ 100 ms | {percentile(ours, 50):,.1f} ms | "
           f"{percentile(ours, 99):,.1f} ms | {len(ours)} |")
     print(f"| stock DataTable refilled with the matches | | {percentile(stock, 50):,.0f} ms | "
           f"{percentile(stock, 99):,.0f} ms | {len(stock)} |")
+    print("\n#### First screen: from nothing open to the list drawn\n")
+    print("| contacts | opening the directory | first screen drawn |")
+    print("|---|---|---|")
+    for size, (opened, drawn) in sorted(first_screens.items()):
+        print(f"| {size:,} | {opened:.2f} s | {drawn:.2f} s |")
 
 
 if __name__ == "__main__":
