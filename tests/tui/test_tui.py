@@ -349,20 +349,25 @@ async def test_every_kind_of_demo_record_opens_in_the_form_and_saves_unchanged(d
             assert not isinstance(pilot.app.screen, RecordForm)
             assert directory.get(ADMIN, kind, record_id).version == before.version  # nothing changed, nothing written
 
+async def new_contact_with_a_phone(pilot, first: str, last: str, number: str):
+    """Ctrl+N, the names typed, one phone row added with ``number``: the form and the phone's row."""
+    await settle(pilot)
+    await press(pilot, "ctrl+n")
+    form = pilot.app.screen
+    form.query_one("#f-first_name", Input).value = first
+    form.query_one("#f-last_name", Input).value = last
+    form.query_one("#add-phones", Button).press()
+    await settle(pilot)
+    row = form.query("#section-phones .list-row").first()
+    row.query_one(".text", Input).value = number
+    await settle(pilot)
+    return form, row
+
 
 async def test_a_phone_shows_what_it_reads_as_while_typed_and_keeps_its_region(directory):
     """A Berlin number typed nationally: read in the directory's region it is nothing; with DE it is found."""
     async with make_app(directory).run_test(size=(140, 45)) as pilot:
-        await settle(pilot)
-        await press(pilot, "ctrl+n")
-        form = pilot.app.screen
-        form.query_one("#f-first_name", Input).value = "Berta"
-        form.query_one("#f-last_name", Input).value = "Berlin"
-        form.query_one("#add-phones", Button).press()
-        await settle(pilot)
-        row = form.query("#section-phones .list-row").first()
-        row.query_one(".text", Input).value = "030 1234567"
-        await settle(pilot)
+        _, row = await new_contact_with_a_phone(pilot, "Berta", "Berlin", "030 1234567")
         assert "not a number in US" in str(row.query_one(".phone-reading", Static).render())
         row.query_one(".region", Input).value = "de"
         row.query_one(".extension", Input).value = "12"
@@ -376,16 +381,7 @@ async def test_a_phone_shows_what_it_reads_as_while_typed_and_keeps_its_region(d
 
 async def test_text_that_is_not_a_number_is_refused_under_the_phone(directory):
     async with make_app(directory).run_test(size=(140, 45)) as pilot:
-        await settle(pilot)
-        await press(pilot, "ctrl+n")
-        form = pilot.app.screen
-        form.query_one("#f-first_name", Input).value = "Cal"
-        form.query_one("#f-last_name", Input).value = "Maybe"
-        form.query_one("#add-phones", Button).press()
-        await settle(pilot)
-        row = form.query("#section-phones .list-row").first()
-        row.query_one(".text", Input).value = "call me maybe"
-        await settle(pilot)
+        _, row = await new_contact_with_a_phone(pilot, "Cal", "Maybe", "call me maybe")
         assert "not a phone number" in str(row.query_one(".phone-reading", Static).render())
         await press(pilot, "ctrl+s")
         assert isinstance(pilot.app.screen, RecordForm)  # refused: nothing saved
