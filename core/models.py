@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from core.phones import DEFAULT_REGION, has_number, is_region, parse_phone
+from core.phones import DEFAULT_REGION, has_number, is_region, parse_phone, read_number
 
 DEFAULT_DIVISION = "Home"
 
@@ -112,12 +112,7 @@ class Phone(Strict):
             return self
         if not has_number(self.raw):
             raise ValueError("is not a phone number: it needs digits, more than a country code")
-        default = context.get("region", DEFAULT_REGION)
-        parsed = parse_phone(self.raw, self.region or default)
-        if parsed.e164 is None and self.region and self.region != default:
-            # ``region`` is also what a number was found to be: "011 44 20 7946 0958" typed in the US is a GB
-            # number that only reads as one with the US's dialling rules.
-            parsed = parse_phone(self.raw, default)
+        parsed = read_number(self.raw, self.region, context.get("region", DEFAULT_REGION))
         self.e164 = parsed.e164
         self.extension = parsed.extension or self.extension  # typed in the number, or given beside it
         self.region = parsed.region or self.region

@@ -118,6 +118,16 @@ def _national_prefix_pattern(code: int) -> re.Pattern | None:
 _NANP_REGIONS = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1])
 
 
+def read_number(raw: str, region: str | None, default_region: str) -> ParsedPhone:
+    """What a number typed for ``region`` (None: the directory's) reads as. ``region`` is also what a number was
+    found to be, so the default region's dialling rules are tried too: "011 44 20 7946 0958" typed in the US is a
+    GB number that only reads as one with the US's rules."""
+    parsed = parse_phone(raw, region or default_region)
+    if parsed.e164 is None and region and region != default_region:
+        parsed = parse_phone(raw, default_region)
+    return parsed
+
+
 def portable(raw: str, e164: str | None, extension: str | None, region: str) -> str:
     """How to write a stored number into a file another system (or a directory whose default region is
     ``region``) reads: as typed when that reads back as the same number, else in international format."""

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static, Switch
 
 from core.models import EmailKind, PhoneKind, SocialNetwork
-from core.phones import has_number, is_region, parse_phone
+from core.phones import has_number, is_region, read_number
 
 SECTIONS = {
     "phones": ("Phones", [k.value for k in PhoneKind], "Add phone"),
@@ -29,9 +29,7 @@ def reading(raw: str, region: str, extension: str, default_region: str) -> Text:
         return Text("⚠ not a phone number: it needs digits, more than a country code", "bold red")
     if region.strip() and not is_region(region.strip()):
         return Text(f"⚠ {region.strip()!r} is not a region: two letters such as US, GB, DE", "bold red")
-    parsed = parse_phone(raw, region.strip().upper() or default_region)
-    if parsed.e164 is None and region.strip():
-        parsed = parse_phone(raw, default_region)  # as the directory reads it: "011 44 …" dialled from home
+    parsed = read_number(raw, region.strip().upper() or None, default_region)  # exactly as saving will read it
     if parsed.e164 is None:
         where = region.strip().upper() or default_region
         return Text(f"⚠ not a number in {where}: kept as typed, but calls from it will not find this record; "
