@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
@@ -64,7 +64,7 @@ def find(repo: Repository, divisions: set[str] | None, contact_id: int | None, l
                 for i, a in enumerate(ordered):
                     for b in ordered[i + 1:]:
                         link(a, b, f"{reason} {key.split('=', 1)[-1]}")
-        candidates: set[int] | None = None  # every contact: those the actor may not see are dropped below
+        people = _everyone_by_name(repo, progress)  # those the actor may not see are dropped below
     else:
         doc = repo.get("contacts", contact_id) or {}
         keys = {"contact.external_id": list(external_id_keys(doc)), "contact.email": list(email_keys(doc)),
@@ -73,8 +73,8 @@ def find(repo: Repository, divisions: set[str] | None, contact_id: int | None, l
             for key in keys[index]:
                 for other in repo.find(index, key):
                     link(contact_id, other, f"{reason} {key.split('=', 1)[-1]}")
-        candidates = repo.find("contact.last_name", fold(doc["last_name"])) if doc else set()
-    _link_names(repo, candidates, contact_id, link, progress)
+        people = _namesakes(repo, fold(doc["last_name"])) if doc else iter(())
+    _link_names(people, contact_id, link)
     allowed = visible_only(repo, "contact", {i for pair in reasons for i in pair}, divisions)
     found = []
     for (a, b), why in reasons.items():
@@ -85,29 +85,41 @@ def find(repo: Repository, divisions: set[str] | None, contact_id: int | None, l
     return found[:limit]
 
 
-def _link_names(repo: Repository, ids: set[int] | None, contact_id: int | None,
-                link: Callable[[int, int, str], None], progress: Callable[[int, int], None] | None) -> None:
-    """Contacts are compared by name only within one block: same last name, same organization (or none), same
-    first initial. Blocks stay small however many contacts there are, so the work grows with the directory, not
-    with its square. Names and organizations come from the indexes: no document is read."""
+Person = tuple[int, str, int | None, str]  # id, folded last name, organization id, folded first name
+
+
+def _everyone_by_name(repo: Repository, progress: Callable[[int, int], None] | None) -> Iterator[Person]:
+    """Every contact's names and organization, from the indexes: no document is read."""
     organization_of = {i: int(key) for key, members in repo.keys("contact.organization") for i in members}
     names = repo.keys("contact.order")
-    blocks: dict[tuple[str, int | None, str], list[tuple[int, str]]] = {}
     for done, (key, members) in enumerate(names, 1):
         last, first = names_of_order_key(key)
-        for i in members:
-            if ids is None or i in ids:
-                blocks.setdefault((last, organization_of.get(i), first[:1]), []).append((i, first))
+        yield from ((i, last, organization_of.get(i), first) for i in members)
         if progress is not None and done % 20_000 == 0:
             progress(done, len(names))
     if progress is not None:
         progress(len(names), len(names))
-    for (_, organization, _), people in blocks.items():
-        if len(people) < 2:
+
+
+def _namesakes(repo: Repository, last_name: str) -> Iterator[Person]:
+    """The contacts with one last name (one contact's duplicates need no more than these)."""
+    for i, doc in repo.get_many("contacts", repo.find("contact.last_name", last_name)).items():
+        yield i, last_name, doc.get("organization_id"), fold(doc["first_name"])
+
+
+def _link_names(people: Iterable[Person], contact_id: int | None, link: Callable[[int, int, str], None]) -> None:
+    """Contacts are compared by name only within one block: same last name, same organization (or none), same
+    first initial. Blocks stay small however many contacts there are, so the work grows with the directory, not
+    with its square."""
+    blocks: dict[tuple[str, int | None, str], list[tuple[int, str]]] = {}
+    for i, last, organization, first in people:
+        blocks.setdefault((last, organization, first[:1]), []).append((i, first))
+    for (_, organization, _), members in blocks.items():
+        if len(members) < 2:
             continue
         reason = "similar name, same organization" if organization else "similar name, no organization"
-        for n, (a, name_a) in enumerate(people):
-            for b, name_b in people[n + 1:]:
+        for n, (a, name_a) in enumerate(members):
+            for b, name_b in members[n + 1:]:
                 if (contact_id is None or contact_id in (a, b)) and _similar_first_names(name_a, name_b):
                     link(a, b, reason)
 

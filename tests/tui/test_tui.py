@@ -349,13 +349,20 @@ async def test_every_kind_of_demo_record_opens_in_the_form_and_saves_unchanged(d
             assert not isinstance(pilot.app.screen, RecordForm)
             assert directory.get(ADMIN, kind, record_id).version == before.version  # nothing changed, nothing written
 
-async def new_contact_with_a_phone(pilot, first: str, last: str, number: str):
-    """Ctrl+N, the names typed, one phone row added with ``number``: the form and the phone's row."""
+async def new_contact_form(pilot, first: str, last: str = "") -> RecordForm:
+    """Ctrl+N on the first screen, the names typed."""
     await settle(pilot)
     await press(pilot, "ctrl+n")
     form = pilot.app.screen
+    assert isinstance(form, RecordForm)
     form.query_one("#f-first_name", Input).value = first
     form.query_one("#f-last_name", Input).value = last
+    return form
+
+
+async def new_contact_with_a_phone(pilot, first: str, last: str, number: str):
+    """A new contact's form with one phone row added holding ``number``: the form and the phone's row."""
+    form = await new_contact_form(pilot, first, last)
     form.query_one("#add-phones", Button).press()
     await settle(pilot)
     row = form.query("#section-phones .list-row").first()
@@ -391,10 +398,7 @@ async def test_text_that_is_not_a_number_is_refused_under_the_phone(directory):
 
 async def test_every_problem_shows_at_once_and_the_first_gets_the_cursor(directory):
     async with make_app(directory).run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await press(pilot, "ctrl+n")
-        form = pilot.app.screen
-        form.query_one("#f-first_name", Input).value = "Zed"
+        form = await new_contact_form(pilot, "Zed")
         form.query_one("#f-organization", Input).value = "No Such Company"
         form.query_one("#add-emails", Button).press()
         await settle(pilot)
@@ -459,11 +463,7 @@ async def test_history_shows_before_and_after_of_every_change_notes_included(dir
 
 async def test_tab_takes_the_organization_name_suggested_and_the_contact_saves(directory):
     async with make_app(directory).run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await press(pilot, "ctrl+n")
-        form = pilot.app.screen
-        form.query_one("#f-first_name", Input).value = "Tab"
-        form.query_one("#f-last_name", Input).value = "Taker"
+        form = await new_contact_form(pilot, "Tab", "Taker")
         form.query_one("#f-organization", Input).focus()
         await press(pilot, *"falc")
         await press(pilot, "tab")
