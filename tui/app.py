@@ -18,6 +18,9 @@ THEMES = ("textual-dark", "textual-light")
 
 class ContactsApp(App[None]):
     CSS_PATH = "contacts.tcss"
+    # Every screen is "-narrow" in a small terminal (80 columns): lists, forms and dialogs give up room there.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # 24 lines: dialogs' lists shrink so their keys stay in view
     TITLE = "Contacts"
     BINDINGS = [
         Binding("f2", "toggle_theme", "Theme", id="app.theme"),

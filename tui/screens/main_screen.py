@@ -33,7 +33,6 @@ DETAIL_PAUSE = 0.1  # seconds the cursor rests before the highlighted record is 
 
 
 class MainScreen(Screen):
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # a small terminal gives the list more room
 
     # The footer shows what fits at 80 columns, Help first; F1 and Ctrl+P (every command by name) list the rest.
     BINDINGS = [

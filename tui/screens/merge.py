@@ -138,7 +138,7 @@ class MergeScreen(Screen[bool]):
         self.organizations = {o.key: o.full_name for o in directory.records(actor, "organization", linked)}
         options = [(f"{r.full_name} (id {r.id})", r.id) for r in self.records]
         yield Header()
-        with Horizontal():
+        with Horizontal(id="merge-body"):
             with VerticalScroll(id="merge-choices"):
                 yield Static(Text("Merge duplicates", "bold"), classes="title")
                 with Horizontal(classes="field-row"):

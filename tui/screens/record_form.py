@@ -21,6 +21,7 @@ from core.models import DEFAULT_DIVISION
 from core.text import fold
 from tui.screens.dialogs import ConfirmDialog
 from tui.session import session
+from tui.widgets.compact import compact
 from tui.widgets.completing_input import CompletingInput
 from tui.widgets.record_fields import SECTIONS, ListRow, PhoneInput
 
@@ -171,13 +172,12 @@ class RecordForm(Screen[int | None]):
         section = (event.button.id or "").removeprefix("add-")
         row = self._row(section)
         await self.query_one(f"#section-{section} .rows", Vertical).mount(row)
-        row.query_one(".text", Input).focus()
+        compact(row)
+        row.query_one(".text", Input).focus(scroll_visible=False)
+        self.call_after_refresh(self.query_one("#form", VerticalScroll).scroll_to_widget, row, animate=False)  # laid out
 
     def on_mount(self) -> None:
-        # One line a field, without borders, so a contact's main fields fit on one screen.
-        for widget in self.query("Input, Select, Button").results():
-            if isinstance(widget, Input | Select | Button):
-                widget.compact = True
+        compact(self)
         self.call_after_refresh(self._remember_initial)
         first = "#f-first_name" if self.kind == "contact" else "#f-name"
         self.query_one(first, Input).focus()
@@ -293,10 +293,11 @@ class RecordForm(Screen[int | None]):
 
     def _go_to_problem(self, label: Label) -> None:
         """Bring the first problem into view (laid out by now) and put the cursor in the field it is about."""
-        self.query_one("#form", VerticalScroll).scroll_to_widget(label, animate=False, top=True)
         field = label.parent
         if field is None:
             return
+        # The whole field, its name and box above the message: a message alone at the top hid what it was about.
+        self.query_one("#form", VerticalScroll).scroll_to_widget(field, animate=False)
         for kinds in (Input, "Select, TextArea, Switch"):  # the text box first (a phone row starts with its kind)
             target = next((w for w in field.query(kinds) if w.focusable), None)
             if target is not None:

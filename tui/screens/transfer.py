@@ -21,6 +21,7 @@ from core.transfer.files import FORMATS, ImportOptions, ImportResult, export_fil
 from core.transfer.report import ImportAction, Report
 from tui.screens.dialogs import ConfirmDialog
 from tui.session import session
+from tui.widgets.compact import compact
 
 MAX_REPORT_LINES = 2000
 # How this screen phrases the fix core names for a refused file.
@@ -69,6 +70,7 @@ class TransferScreen(ModalScreen[bool]):
         yield from ()
 
     def on_mount(self) -> None:
+        compact(self)  # the report below the fields stays in view on a 24-line terminal
         self.query_one("#progress", ProgressBar).display = False
         self.query_one("#path", Input).focus()
 
