@@ -1,5 +1,6 @@
 """The ``contacts`` command. Exit status: 0 found or done, 1 nothing found (or, for import and sync, some rows
-rejected), 2 bad input (reason on stderr)."""
+rejected), 2 bad input, 3 the directory could not be used: damaged, a full disk, locked too long (reason on
+stderr)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cli import admin, lookup, transfer
-from cli.output import error_text, fail
+from cli import admin, lookup, store, transfer
+from cli.output import fail_with
 from core.bootstrap import open_directory
 from core.config import default_data_dir
 from core.errors import ContactsError
@@ -24,10 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="where the directory is kept (default: $CONTACTS_DATA_DIR, else your user data dir)")
     parser.add_argument("--as", dest="actor", default=None, help="act as this user (default: your login name)")
+    parser.set_defaults(opens=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     lookup.add_parser(commands)
     admin.add_parsers(commands)
     transfer.add_parsers(commands)
+    store.add_parsers(commands)
     return parser
 
 
@@ -36,15 +39,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.data_dir = args.data_dir or default_data_dir()
     actor = Actor(args.actor or getpass.getuser())
     try:
+        if not args.opens:  # checking and repairing work on a store that may not open
+            status: int = args.run(args.data_dir, args)
+            return status
         directory = open_directory(args.data_dir)
     except ContactsError as error:
-        return fail(error_text(error))
+        return fail_with(error)
     try:
-        status: int = args.run(directory, actor, args)
+        status = args.run(directory, actor, args)
         sys.stdout.flush()  # a reader that went away shows here, not as noise when the interpreter exits
         return status
     except ContactsError as error:
-        return fail(error_text(error))
+        return fail_with(error)
     except BrokenPipeError:
         # Whoever read the output stopped (`| head`): stop quietly, as Unix tools do. Output comes after the work,
         # so what was imported or changed stays done.

@@ -6,14 +6,19 @@ import sys
 import time
 from typing import TextIO
 
-from core.errors import ContactsError, FieldProblem, ValidationFailed
+from core.errors import ContactsError, FieldProblem, StoreError, ValidationFailed
 
-FOUND, NOTHING, BAD_INPUT = 0, 1, 2
+# 3: the directory itself could not be used (damaged, full disk, locked too long), whatever was asked of it
+FOUND, NOTHING, BAD_INPUT, STORE_PROBLEM = 0, 1, 2, 3
 
 
-def fail(message: str) -> int:
+def fail(message: str, status: int = BAD_INPUT) -> int:
     print(f"contacts: {message}", file=sys.stderr)
-    return BAD_INPUT
+    return status
+
+
+def fail_with(error: ContactsError) -> int:
+    return fail(error_text(error), STORE_PROBLEM if isinstance(error, StoreError) else BAD_INPUT)
 
 
 def problem_text(problem: FieldProblem) -> str:

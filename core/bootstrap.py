@@ -11,6 +11,10 @@ from core.config import Settings, default_data_dir, load_settings
 from core.directory import Directory
 from core.directory.base import utc_now
 from core.repository import Repository, TinyDBRepository
+from core.store import repair
+from core.store.repair import StoreCheck
+
+__all__ = ["StoreCheck", "check_store", "open_directory", "open_store", "repair_store"]
 
 
 def open_store(data_dir: Path, settings: Settings) -> Repository:
@@ -27,3 +31,13 @@ def open_directory(data_dir: Path | None = None, *, settings: Settings | None = 
     directory = data_dir or default_data_dir()
     settings = settings or load_settings(directory)
     return Directory(open_store(directory, settings), settings, clock)
+
+
+def check_store(data_dir: Path) -> StoreCheck:
+    """What in the embedded store of ``data_dir`` is damaged, without opening it or changing a byte."""
+    return repair.check(data_dir)
+
+
+def repair_store(data_dir: Path) -> StoreCheck:
+    """Remove what ``check_store`` found damaged in the journal, keeping a copy of it first."""
+    return repair.repair(data_dir)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from core.errors import FieldProblem, ValidationFailed
 from core.phones import DEFAULT_REGION, is_region
 from core.policy import AccessConfig
+from core.private_files import private_directory, private_file
 
 SETTINGS_FILE = "contacts.toml"
 
@@ -78,8 +79,9 @@ def load_settings(data_dir: Path) -> Settings:
     """Read ``contacts.toml``, writing the documented default first if the directory has none."""
     path = data_dir / SETTINGS_FILE
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(DEFAULT_SETTINGS, encoding="utf-8")
+        private_directory(data_dir)
+        with private_file(path, encoding="utf-8") as out:  # grants and, once added, a CRM's credentials
+            out.write(DEFAULT_SETTINGS)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as error:

@@ -72,3 +72,7 @@ class UnsupportedStoreFormat(StoreError):
 
 class StoreBusy(StoreError):
     """Another process held the store's write lock for too long."""
+
+
+class StoreFull(StoreError):
+    """The disk (or the process's file size limit) had no room for a write; nothing of it was kept."""

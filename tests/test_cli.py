@@ -90,14 +90,14 @@ def test_bad_input_exits_2_with_the_reason(tmp_path, args, words):
     assert words in result.stderr
 
 
-def test_damaged_store_exits_2_and_is_left_alone(tmp_path):
+def test_damaged_store_exits_3_and_is_left_alone(tmp_path):
     data_dir = tmp_path / "damaged"
     run(data_dir, "schema", "add", "contact", "x", "--label", "X", "--type", "text")
     journal = next(data_dir.glob("store.*.journal"))
     journal.write_bytes(journal.read_bytes().replace(b'"X"', b'"Y"') + b"0 {}\n")
     before = journal.read_bytes()
     result = run(data_dir, "lookup", "anything")
-    assert result.returncode == 2 and "is damaged" in result.stderr
+    assert result.returncode == 3 and "is damaged" in result.stderr
     assert journal.read_bytes() == before
 
 

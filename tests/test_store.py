@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from tinydb import Query
 
-from core.errors import CorruptStore, UnsupportedStoreFormat
+from core.errors import CorruptStore, StoreFull, UnsupportedStoreFormat
 from core.store.indexes import IndexSpec
 from core.store.storage import JournalStorage
 from core.store.table import ContactsDB
@@ -95,7 +95,7 @@ def test_a_failed_disk_write_is_undone(store, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "write", disk_full)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(StoreFull, match="no space left to save the change"):
         db.table("people").insert({"name": "Bob"})
     monkeypatch.undo()
     assert files(store) == before and len(db.table("people")) == 1
@@ -153,12 +153,49 @@ def test_a_torn_last_write_is_ignored_then_cut_off(store):
     assert sorted(d["name"] for d in open_db(store).table("people").all()) == ["Ann", "Bob"]
 
 
-def test_a_garbled_final_line_is_an_unacknowledged_write(store):
+@pytest.mark.parametrize("tail", [
+    pytest.param(b"\x00" * 4096, id="zeros a power cut leaves past the last flushed write"),
+    pytest.param(b"3f2a", id="part of a checksum"),
+    pytest.param(b'3f2a19c0 {"ops":[["people",2,{"na', id="a line cut short"),
+    pytest.param(b'3f2a19c0 {"ops":[["people",2,\x00\x00\x00\x00', id="a line whose last page never arrived"),
+])
+def test_an_unterminated_final_line_is_an_unacknowledged_write_and_is_dropped(store, tail):
     db = open_db(store)
     db.table("people").insert({"name": "Ann"})
     with open(journal(store), "ab") as f:
-        f.write(b"\x00\x00\x00\x00\n")  # what a power cut can leave past the last flushed write
-    assert open_db(store).table("people").all() == [{"name": "Ann"}]
+        f.write(tail)
+    reopened = open_db(store)
+    assert reopened.table("people").all() == [{"name": "Ann"}]
+    reopened.table("people").insert({"name": "Bob"})  # the next writer cuts the torn line off
+    assert [d["name"] for d in open_db(store).table("people").all()] == ["Ann", "Bob"]
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda b: b[:-20] + bytes([b[-20] ^ 1]) + b[-19:], id="one byte flipped in the last complete line"),
+    pytest.param(lambda b: b + b"\x00\x00\x00\x00\n", id="a complete line of zeros"),
+    pytest.param(lambda b: b + bytes(range(256)) * 16, id="4 KB of garbage at the end"),
+    pytest.param(lambda b: b + b"<html>oops", id="text that is no journal line, unterminated"),
+])
+def test_damage_at_the_end_of_the_journal_is_refused_byte_for_byte(store, damage):
+    db = open_db(store)
+    for name in ("Ann", "Bob"):
+        db.table("people").insert({"name": name})
+    journal(store).write_bytes(damage(journal(store).read_bytes()))
+    before = files(store)
+    with pytest.raises(CorruptStore, match=r"store.0.journal is damaged at byte \d+ "):
+        open_db(store)
+    assert files(store) == before
+
+
+def test_a_writer_refuses_to_write_after_garbage_another_left(store):
+    db = open_db(store)
+    db.table("people").insert({"name": "Ann"})
+    with open(journal(store), "ab") as f:
+        f.write(b"<html>oops</html>\n")
+    before = files(store)
+    with pytest.raises(CorruptStore, match="damaged at byte"):
+        db.table("people").insert({"name": "Bob"})
+    assert files(store) == before
 
 
 def test_damage_inside_the_journal_is_refused_and_left_alone(store):
@@ -168,7 +205,7 @@ def test_damage_inside_the_journal_is_refused_and_left_alone(store):
     data = journal(store).read_bytes()
     journal(store).write_bytes(data.replace(b"Bob", b"Bub"))
     before = files(store)
-    with pytest.raises(CorruptStore, match=r"store.0.journal is damaged at byte \d+; the store was left untouched"):
+    with pytest.raises(CorruptStore, match=r"store.0.journal is damaged at byte \d+ \(.*\); the store was left untouched"):
         open_db(store)
     assert files(store) == before
 

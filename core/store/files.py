@@ -2,15 +2,18 @@
 
 Layout (format version 1), for generation ``g``::
 
-    store.<g>.snapshot   a header line; per table a section line, the ids (int64) and the documents (JSON, one a
-                         line); a trailer line with the CRC-32 of everything before it
-    store.<g>.journal    one line per committed transaction: "<crc32 hex> <json>\\n"
+    store.<g>.snapshot   see ``core.store.snapshot``
+    store.<g>.journal    one line per committed transaction (see ``core.store.journal``)
+    store.<g>.indexes    the snapshot's indexes, saved so opening need not rebuild them (a cache: never trusted
+                         unless its checksum, snapshot and key functions match)
     store.lock           the write lock (an advisory file lock)
 
 A transaction is one journal line, written with a single ``write`` and ``fdatasync``-ed before the commit returns,
-so a crash leaves either the whole transaction or none of it. A final line without its newline is an
-unacknowledged write cut short by a crash: readers ignore it and the next writer cuts it off. Any other damage
-(a bad checksum, a truncated snapshot, an unknown format version) is refused with an error and never written over.
+so a crash leaves either the whole transaction or none of it. A final line cut short by a crash was never
+acknowledged: readers ignore it and the next writer cuts it off. Any other damage (a bad checksum, bytes that are not
+a journal line, a truncated snapshot, an unknown format version) is refused with an error naming the file and the
+byte, and never written over; ``core.store.repair`` shows it and, when asked, removes it keeping a copy. Every file
+is private to its owner (0600, the directory 0700).
 
 Compaction writes generation ``g+1`` (new snapshot via a temporary file and an atomic rename, and an empty journal),
 then appends a *seal* line to journal ``g`` naming ``g+1``. A process that is reading journal ``g`` follows the seal
@@ -23,44 +26,43 @@ from __future__ import annotations
 import os
 import re
 import zlib
-from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from itertools import islice
 from pathlib import Path
 
 import filelock
 import orjson
 
-from core.errors import CorruptStore, StoreBusy, StoreError, UnsupportedStoreFormat
+from core.errors import CorruptStore, StoreBusy, StoreError
+from core.private_files import FILE_MODE, open_private, private_directory
+from core.store import journal, snapshot
+from core.store.disk import fsync_directory, io_error
 
-FORMAT_NAME = "contacts-store"
-FORMAT_VERSION = 1
 LOCK_TIMEOUT_SECONDS = 30.0
-SNAPSHOT_CHUNK = 16 << 20
 CLOSED = -1  # the journal descriptor while none is open
 
 _SNAPSHOT = re.compile(r"^store\.(\d+)\.snapshot$")
+JOURNAL_TEMPORARY_SUFFIX = ".journal.tmp"  # a journal being rewritten by a repair
+TEMPORARY_SUFFIXES = (snapshot.TEMPORARY_SUFFIX, JOURNAL_TEMPORARY_SUFFIX)  # written only under the lock
+_SIDECAR_TEMPORARY = re.compile(r"^store\.\d+\.indexes\.(\d+)\.tmp$")
 
 # (table, document id, the document as JSON bytes, or None for a removal)
 Op = tuple[str, int, bytes | None]
 Apply = Callable[[str, int, bytes | None], None]
 
 
-def _crc(data: bytes, start: int = 0) -> str:
-    return f"{zlib.crc32(data, start) & 0xFFFFFFFF:08x}"
-
-
 def _sidecar_trailer(crc: str) -> bytes:
     return b'\n{"end":true,"crc32":"%s"}\n' % crc.rjust(8, "0").encode()
 
 
-def _fsync_directory(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def _process_alive(pid: int) -> bool:
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class StoreFiles:
@@ -74,7 +76,8 @@ class StoreFiles:
         self._offset = 0
         self._snapshot_bytes = 0
         self.snapshot_crc = ""
-        self._lock = filelock.FileLock(str(directory / "store.lock"), timeout=LOCK_TIMEOUT_SECONDS)
+        self._superseded = False  # a compaction committed its snapshot but could not finish: read it whole next
+        self._lock = filelock.FileLock(str(directory / "store.lock"), timeout=LOCK_TIMEOUT_SECONDS, mode=FILE_MODE)
 
     # ----- paths
 
@@ -84,7 +87,7 @@ class StoreFiles:
     def journal_path(self, generation: int) -> Path:
         return self.directory / f"store.{generation}.journal"
 
-    def _generations(self) -> list[int]:
+    def generations(self) -> list[int]:
         found = (_SNAPSHOT.match(name) for name in os.listdir(self.directory))
         return sorted(int(m.group(1)) for m in found if m)
 
@@ -119,18 +122,19 @@ class StoreFiles:
 
         The journal is not read yet: the caller follows with ``catch_up``.
         """
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_directory(self.directory)
+        self._remove_leftovers()
         while True:
-            generations = self._generations()
+            generations = self.generations()
             if not generations:
                 self._create_or_refuse()
                 continue
             generation = generations[-1]
             try:
-                snapshot = open(self.snapshot_path(generation), "rb")  # noqa: SIM115 (closed by the with below)
+                file = open(self.snapshot_path(generation), "rb")  # noqa: SIM115 (closed by the with below)
             except FileNotFoundError:
                 continue  # a compaction replaced it between listing and opening
-            with snapshot:
+            with file:
                 try:
                     journal_fd = os.open(self.journal_path(generation), os.O_RDONLY)
                 except FileNotFoundError:
@@ -138,18 +142,37 @@ class StoreFiles:
                     continue
                 tables: dict[str, dict[int, bytes]] = {}
                 try:
-                    self._load_snapshot(snapshot, generation, tables)
-                except (ValueError, KeyError, TypeError, AttributeError):  # a section that does not parse
-                    raise CorruptStore(f"{self.snapshot_path(generation)} is damaged; it was left untouched. "
-                                       "Restore it from a backup") from None
+                    loaded = snapshot.load(file, self.snapshot_path(generation), tables)
+                except BaseException:
+                    os.close(journal_fd)
+                    raise
+            self._snapshot_bytes, self.snapshot_crc, self.next_ids = loaded.size, loaded.crc, loaded.next_ids
+            if self._journal_fd != CLOSED:
+                os.close(self._journal_fd)
             self._journal_fd, self._offset, self.generation = journal_fd, 0, generation
+            self._superseded = False
             if generations[0] < generation:
                 self._seal_leftovers(generations[:-1])
             return tables
 
+    def _remove_leftovers(self) -> None:
+        """Temporary files of processes killed mid-write: a snapshot being written (only ever under the lock, so
+        none is under way while we hold it) and index files of processes no longer running."""
+        try:
+            self._lock.acquire(timeout=0)
+        except filelock.Timeout:
+            return  # someone is writing: the next open tidies up
+        try:
+            for name in os.listdir(self.directory):
+                sidecar = _SIDECAR_TEMPORARY.match(name)
+                if name.endswith(TEMPORARY_SUFFIXES) or (sidecar and not _process_alive(int(sidecar[1]))):
+                    (self.directory / name).unlink(missing_ok=True)
+        finally:
+            self._lock.release()
+
     def _create_or_refuse(self) -> None:
         with self.locked():
-            if self._generations():
+            if self.generations():
                 return
             journals = [n for n in os.listdir(self.directory) if n.startswith("store.") and n.endswith(".journal")]
             if journals:
@@ -163,7 +186,7 @@ class StoreFiles:
     def _repair_missing_journal(self, generation: int) -> None:
         """A writer died between renaming snapshot ``generation`` into place and creating its journal."""
         with self.locked():
-            if self._generations()[-1] == generation and not self.journal_path(generation).exists():
+            if self.generations()[-1] == generation and not self.journal_path(generation).exists():
                 self._create_journal(generation)
 
     def _seal_leftovers(self, old: list[int]) -> None:
@@ -182,89 +205,33 @@ class StoreFiles:
         lines = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)
         return b'"seal"' in lines[-1]
 
-    def _load_snapshot(self, snapshot, generation: int, tables: dict[str, dict[int, bytes]]) -> None:
-        name = self.snapshot_path(generation)
-        header_line = snapshot.readline()
-        try:
-            header = orjson.loads(header_line)
-        except orjson.JSONDecodeError:
-            raise CorruptStore(f"{name} does not start with a store header; it was left untouched") from None
-        if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-            raise CorruptStore(f"{name} is not a Contacts store file; it was left untouched")
-        version = header.get("version")
-        if version != FORMAT_VERSION:
-            raise UnsupportedStoreFormat(
-                f"{name} is in store format {version!r}; this release of Contacts reads format {FORMAT_VERSION}. "
-                "Open it with the release that wrote it (or a newer one); it was left untouched"
-            )
-        damaged = CorruptStore(f"{name} is damaged (truncated or altered); it was left untouched. "
-                               "Restore it from a backup")
-        crc, count = zlib.crc32(header_line), 0
-        while True:
-            line = snapshot.readline()
-            try:
-                section = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                raise damaged from None
-            if section.get("end"):
-                break
-            crc = zlib.crc32(line, crc)
-            documents, size = int(section["documents"]), int(section["bytes"])
-            id_bytes = snapshot.read(8 * documents)
-            crc = zlib.crc32(id_bytes, crc)
-            ids = array("q")
-            ids.frombytes(id_bytes)
-            if len(ids) != documents:
-                raise damaged
-            docs = tables.setdefault(section["table"], {})
-            loaded, held = 0, b""
-            while size:
-                chunk = snapshot.read(min(SNAPSHOT_CHUNK, size))
-                if not chunk:
-                    raise damaged
-                size -= len(chunk)
-                crc = zlib.crc32(chunk, crc)
-                data = held + chunk
-                cut = data.rfind(b"\n") + 1
-                lines, held = data[:cut].split(b"\n"), data[cut:]
-                lines.pop()
-                docs.update(zip(ids[loaded:loaded + len(lines)], lines, strict=False))  # counts checked below
-                loaded += len(lines)
-            if held or loaded != documents:
-                raise damaged
-            count += documents
-        self._snapshot_bytes = snapshot.tell()
-        self.snapshot_crc = f"{crc & 0xFFFFFFFF:08x}"
-        if section.get("documents") != count or section.get("crc32") != self.snapshot_crc:
-            raise damaged
-        self.next_ids = {str(k): int(v) for k, v in header.get("next_ids", {}).items()}
-
     # ----- reading the journal
 
-    def catch_up(self, apply: Apply, reload: Callable[[], None]) -> bool:
+    def catch_up(self, apply: Apply, reload: Callable[[], None], *, writing: bool = False) -> bool:
         """Apply what other processes committed since the last call; True if anything was applied.
 
         A seal that says ``reload`` means the next snapshot holds a transaction the journal does not (one too big
-        for a journal line): ``reload`` must then read the newest snapshot whole, through ``open``."""
+        for a journal line): ``reload`` must then read the newest snapshot whole, through ``open``. A writer
+        (``writing``, holding the lock) also checks that no newer snapshot exists without a seal: a compaction that
+        committed its snapshot but failed before sealing this journal, which must not be written to any more."""
         changed = False
         while True:
+            if self._superseded or (writing and self.snapshot_path(self.generation + 1).exists()):
+                self._reopen(reload)
+                changed = True
+                continue
             size = os.fstat(self._journal_fd).st_size
             if size <= self._offset:
                 return changed
             data = os.pread(self._journal_fd, size - self._offset, self._offset)
             position, seal, reloaded = 0, None, False
-            # An unterminated last line is a write still under way, or one a crash cut short: leave it for later.
             while (newline := data.find(b"\n", position)) >= 0:
-                record = self._decode(data[position:newline], self._offset + position, last=newline + 1 == len(data))
-                if record is None:
-                    break
+                record = self._record(data[position:newline], self._offset + position)
                 position = newline + 1
                 if "seal" in record:
                     seal = int(record["seal"])
                     if record.get("reload"):
-                        os.close(self._journal_fd)
-                        self._journal_fd = CLOSED
-                        reload()
+                        self._reopen(reload)
                         reloaded = True
                     break
                 for table, doc_id, doc in record["ops"]:
@@ -275,29 +242,35 @@ class StoreFiles:
             if reloaded:
                 changed = True
                 continue
+            if seal is None and not journal.is_torn(data[position:]):
+                # An unterminated tail is a write under way or one a crash cut short; anything else is damage.
+                self._refuse(self._offset + position, "bytes that are not a journal line")
             self._offset += position
             if seal is None:
                 return changed
             self._follow_seal(seal)
             changed = True
 
+    def _reopen(self, reload: Callable[[], None]) -> None:
+        os.close(self._journal_fd)
+        self._journal_fd = CLOSED
+        reload()
+
+    def _record(self, line: bytes, at: int) -> dict:
+        record = journal.decode(line)
+        if record is None:
+            self._refuse(at, "a complete line that fails its checksum")
+        return record  # type: ignore[return-value]  # _refuse never returns
+
+    def _refuse(self, at: int, what: str) -> None:
+        raise CorruptStore(
+            f"{self.journal_path(self.generation)} is damaged at byte {at} ({what}); the store was left untouched. "
+            "`contacts check` shows what is damaged and `contacts repair` removes it, keeping a copy"
+        )
+
     def _note_id(self, table: str, doc_id: int, raw: bytes | None) -> None:
         if raw is not None and doc_id >= self.next_ids.get(table, 1):
             self.next_ids[table] = doc_id + 1
-
-    def _decode(self, line: bytes, at: int, *, last: bool) -> dict | None:
-        checksum, _, payload = line.partition(b" ")
-        try:
-            if _crc(payload).encode() != checksum:
-                raise ValueError
-            return orjson.loads(payload)
-        except ValueError:
-            if last:
-                return None  # a torn final write that was never acknowledged
-            raise CorruptStore(
-                f"{self.journal_path(self.generation)} is damaged at byte {at}; the store was left untouched. "
-                "Restore it from a backup"
-            ) from None
 
     def _follow_seal(self, generation: int) -> None:
         journal_fd = os.open(self.journal_path(generation), os.O_RDONLY)
@@ -314,7 +287,7 @@ class StoreFiles:
         )
         path = self.journal_path(self.generation)
         size = os.fstat(self._journal_fd).st_size
-        if size > self._offset:  # a torn line left by a writer that crashed
+        if size > self._offset:  # a torn line left by a writer that crashed (catch_up refused anything else)
             os.truncate(path, self._offset)
         written = self._append_line(path, payload)
         self._offset += written
@@ -322,18 +295,18 @@ class StoreFiles:
             self._note_id(table, doc_id, raw)
 
     def _append_line(self, path: Path, payload: bytes) -> int:
-        line = _crc(payload).encode() + b" " + payload + b"\n"
+        line = journal.encode(payload)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND)
         try:
             start = os.fstat(fd).st_size
             try:
                 written = os.write(fd, line)
                 if written != len(line):
-                    raise OSError(f"short write to {path}")
+                    raise OSError(28, "short write")  # the rest would not fit: as good as a full disk
                 os.fdatasync(fd)
-            except OSError:
+            except OSError as error:
                 os.truncate(path, start)  # leave no partial transaction behind
-                raise
+                raise io_error(error, path, "save the change") from error
         finally:
             os.close(fd)
         return len(line)
@@ -347,48 +320,29 @@ class StoreFiles:
 
     def compact(self, tables: dict[str, dict[int, bytes]], *, reload: bool = False) -> None:
         """Write ``tables`` (the current state) as the next generation and retire the current one. ``reload``
-        tells readers of the old journal that the new snapshot holds more than it, so they read it whole."""
+        tells readers of the old journal that the new snapshot holds more than it, so they read it whole.
+
+        The new snapshot being renamed into place is the commit. If what follows fails (a full disk), it is still
+        committed: this process reads it whole before its next read or write, and the next open finishes the rest
+        (creating its journal, sealing and removing the old generation)."""
         old = self.generation
         new = old + 1
         self._write_snapshot(new, self.next_ids, tables)
-        self._create_journal(new)
-        self._append_line(self.journal_path(old), orjson.dumps({"seal": new, "reload": True} if reload else
-                                                               {"seal": new}))
-        self._follow_seal(new)
+        try:
+            self._create_journal(new)
+            self._append_line(self.journal_path(old), orjson.dumps({"seal": new, "reload": True} if reload else
+                                                                   {"seal": new}))
+            self._follow_seal(new)
+        except (OSError, StoreError):
+            self._superseded = True
+            return
         self.journal_path(old).unlink(missing_ok=True)
         self.snapshot_path(old).unlink(missing_ok=True)
         self.sidecar_path(old).unlink(missing_ok=True)
 
     def _write_snapshot(self, generation: int, next_ids: dict[str, int], tables: dict[str, dict[int, bytes]]) -> None:
-        path = self.snapshot_path(generation)
-        temporary = path.with_suffix(".snapshot.tmp")
-        header = orjson.dumps(
-            {"format": FORMAT_NAME, "version": FORMAT_VERSION, "generation": generation, "next_ids": next_ids}
-        ) + b"\n"
-        crc, count = zlib.crc32(header), 0
-        with open(temporary, "wb", buffering=1 << 20) as out:
-            out.write(header)
-            for table, docs in tables.items():
-                if not docs:
-                    continue
-                size = sum(map(len, docs.values())) + len(docs)
-                section = orjson.dumps({"table": table, "documents": len(docs), "bytes": size}) + b"\n"
-                for piece in (section, array("q", docs).tobytes()):
-                    crc = zlib.crc32(piece, crc)
-                    out.write(piece)
-                documents = iter(docs.values())
-                while batch := list(islice(documents, 10_000)):
-                    piece = b"\n".join(batch) + b"\n"
-                    crc = zlib.crc32(piece, crc)
-                    out.write(piece)
-                count += len(docs)
-            out.write(orjson.dumps({"end": True, "documents": count, "crc32": f"{crc & 0xFFFFFFFF:08x}"}) + b"\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-        _fsync_directory(self.directory)
-        self._snapshot_bytes = path.stat().st_size
-        self.snapshot_crc = f"{crc & 0xFFFFFFFF:08x}"
+        written = snapshot.write(self.snapshot_path(generation), generation, next_ids, tables)
+        self._snapshot_bytes, self.snapshot_crc = written.size, written.crc
 
     # ----- the index sidecar
 
@@ -406,14 +360,18 @@ class StoreFiles:
         header = orjson.dumps({"generation": self.generation, "snapshot_crc32": self.snapshot_crc,
                                "signature": signature}) + b"\n"
         crc = zlib.crc32(header)
-        with open(temporary, "wb", buffering=1 << 20) as out:
-            out.write(header)
-            for name, parts in indexes:
-                for piece in (orjson.dumps({"index": name, "parts": [len(p) for p in parts]}) + b"\n", *parts):
-                    crc = zlib.crc32(piece, crc)
-                    out.write(piece)
-            out.write(_sidecar_trailer(f"{crc & 0xFFFFFFFF:08x}"))
-        os.replace(temporary, path)
+        try:
+            with open(open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "wb", buffering=1 << 20) as out:
+                out.write(header)
+                for name, parts in indexes:
+                    for piece in (orjson.dumps({"index": name, "parts": [len(p) for p in parts]}) + b"\n", *parts):
+                        crc = zlib.crc32(piece, crc)
+                        out.write(piece)
+                out.write(_sidecar_trailer(f"{crc & 0xFFFFFFFF:08x}"))
+            os.replace(temporary, path)
+        except OSError:
+            temporary.unlink(missing_ok=True)  # saved indexes only speed up opening: without them it rebuilds
+            return
         if not self.snapshot_path(self.generation).exists():  # a compaction elsewhere retired this generation
             path.unlink(missing_ok=True)
 
@@ -426,7 +384,7 @@ class StoreFiles:
         expected = {"generation": self.generation, "snapshot_crc32": self.snapshot_crc, "signature": signature}
         try:
             body_end = len(data) - len(_sidecar_trailer(""))  # binary parts may hold newlines: the trailer's size is fixed
-            if data[body_end:] != _sidecar_trailer(_crc(data[:body_end])):
+            if data[body_end:] != _sidecar_trailer(journal.crc(data[:body_end])):
                 return None
             position = data.index(b"\n") + 1
             if orjson.loads(data[:position]) != expected:
@@ -447,10 +405,15 @@ class StoreFiles:
 
     def _create_journal(self, generation: int) -> None:
         path = self.journal_path(generation)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
-        os.fsync(fd)
-        os.close(fd)
-        _fsync_directory(self.directory)
+        try:
+            fd = open_private(path, os.O_WRONLY | os.O_CREAT)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            fsync_directory(self.directory)
+        except OSError as error:
+            raise io_error(error, path, "create the journal") from error
 
     def close(self) -> None:
         if self._journal_fd != CLOSED:

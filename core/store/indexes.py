@@ -81,7 +81,7 @@ class Index:
         found = {ids for ids in held if ids.__class__ is int}
         if len(found) < len(held):
             for ids in held:
-                if ids.__class__ is not int:
+                if not isinstance(ids, int):
                     found.update(ids)
         return found
 

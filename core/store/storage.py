@@ -12,6 +12,7 @@ undone if the transaction fails before its journal line is on disk.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ from tinydb.storages import Storage
 from core.errors import StoreError
 from core.store.files import Op, StoreFiles, require_store_directory
 from core.store.indexes import Index, IndexSpec
+
+logger = logging.getLogger(__name__)
 
 # The journal is folded into a new snapshot once it passes a quarter of the snapshot's size, within these bounds:
 # a short journal keeps opening fast (replaying it rebuilds index entries), a long one makes compactions rare.
@@ -272,7 +275,7 @@ class JournalStorage(Storage):
                 yield
                 return
             with self._files.locked():
-                self._files.catch_up(self._apply, self._reload)
+                self._files.catch_up(self._apply, self._reload, writing=True)
                 self._pending, self._undo, self._next_in_transaction = {}, [], {}
                 self._pending_bytes = 0
                 try:
@@ -293,7 +296,12 @@ class JournalStorage(Storage):
                 if self._files.journal_bytes > min(
                     max(MIN_COMPACT_BYTES, self._files.snapshot_bytes * self._compact_ratio), MAX_JOURNAL_BYTES
                 ):
-                    self._compact_locked()
+                    try:
+                        self._compact_locked()
+                    except StoreError as error:
+                        # The commit above is on disk: a compaction that could not run (a full disk) must not make
+                        # it look failed. The journal keeps growing and the next commit tries again.
+                        logger.warning("compaction postponed: %s", error)
 
     def _require_transaction(self) -> dict[tuple[str, int], bytes | None]:
         if self._pending is None:
@@ -346,7 +354,7 @@ class JournalStorage(Storage):
     def compact(self) -> None:
         """Fold the journal into a new snapshot now (it also happens by itself as the journal grows)."""
         with self._mutex, self._files.locked():
-            self._files.catch_up(self._apply, self._reload)
+            self._files.catch_up(self._apply, self._reload, writing=True)
             self._compact_locked()
 
     def _compact_locked(self) -> None:

@@ -13,6 +13,7 @@ from core.directory import Directory
 from core.errors import FieldProblem, ValidationFailed
 from core.phones import is_region, portable
 from core.policy import Actor
+from core.private_files import private_file
 from core.transfer.columns import (
     COLUMNS,
     CUSTOM_PREFIX,
@@ -219,7 +220,7 @@ def _check_header(path: Path, header: list[str], columns: list[Column | None]) -
 def write_rejects(path: Path, csv_file: CsvFile, outcomes: Iterable[Outcome]) -> int:
     """Rows that failed, as they were plus a column of reasons: fix them and import this file again."""
     count = 0
-    with open(path, "w", encoding="utf-8", newline="") as out:
+    with private_file(path, encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         header = [h for h in csv_file.header if h.strip() != ERRORS_COLUMN]
         keep = [i for i, h in enumerate(csv_file.header) if h.strip() != ERRORS_COLUMN]

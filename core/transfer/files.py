@@ -14,6 +14,7 @@ from core.directory import Directory
 from core.errors import ValidationFailed
 from core.models import DEFAULT_DIVISION
 from core.policy import Actor
+from core.private_files import private_directory, private_file
 from core.transfer.columns import Mapping
 from core.transfer.csvfile import export_csv, open_csv, write_rejects
 from core.transfer.jsonl import export_jsonl, import_jsonl
@@ -94,14 +95,14 @@ def _rejects(path: Path, options: ImportOptions, report: Report,
 
 
 def _jsonl_rejects(target: Path, errors: list[Outcome]) -> None:
-    with open(target, "wb") as out:
+    with private_file(target, "wb") as out:
         for outcome in errors:
             out.write(orjson.dumps({"line": outcome.line, "errors": [str(p) for p in outcome.problems],
                                     "record": outcome.source}, default=str) + b"\n")
 
 
 def _vcard_rejects(target: Path, errors: list[Outcome]) -> None:
-    with open(target, "w", encoding="utf-8") as out:
+    with private_file(target, encoding="utf-8") as out:
         for outcome in errors:
             card = outcome.source
             for problem in outcome.problems:
@@ -118,7 +119,9 @@ def export_file(directory: Directory, actor: Actor, path: Path, *, format: str |
 
 def _export(directory: Directory, actor: Actor, path: Path, kind: str, vcard_version: str,
             progress: Progress | None) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        private_directory(path.parent)
+    # mkstemp makes it 0600: an export holds every record the exporter may see
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         if kind == "jsonl":
