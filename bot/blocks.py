@@ -3,6 +3,8 @@ cut to Block Kit's limits with a visible marker."""
 
 from __future__ import annotations
 
+import re
+
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -64,12 +66,18 @@ def actions(*elements: Block | None) -> Block:
     return {"type": "actions", "elements": [e for e in elements if e]}
 
 
+_HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
+
+
 def slack_link(url: str | None, label: str) -> str:
     """A labelled link only to Slack itself; other addresses show as they are, so no label can disguise them."""
     if not url:
         return ""
-    host = urlsplit(url).hostname or ""
-    if host == "slack.com" or host.endswith(".slack.com"):
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    # A real host name only ("evil.example\\.slack.com" ends with ".slack.com" too), over https, with no user part.
+    if (parts.scheme == "https" and parts.username is None and _HOST_NAME.fullmatch(host)
+            and (host == "slack.com" or host.endswith(".slack.com"))):
         return f" · <{escape(url)}|{label}>"
     return f" · {escape(url)}"
 

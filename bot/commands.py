@@ -140,7 +140,7 @@ def opt_out(directory: Directory, actor: Actor, rest: str, opted_out: bool) -> R
 def sms(directory: Directory, actor: Actor, rest: str) -> Reply:
     phone, _, switch = rest.strip().rpartition(" ")
     if switch.lower() not in ("on", "off") or not phone.strip():
-        raise ValidationFailed.one("sms", rest, "say `/contact sms <phone> on` or `/contact sms <phone> off`")
+        raise ValidationFailed.one("sms", rest, "say \"/contact sms <phone> on\" or \"/contact sms <phone> off\"")
     found = directory.lookup(actor, phone)
     if found.kind != "phone":
         raise ValidationFailed.one("phone", phone, "is not a phone number")

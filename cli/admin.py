@@ -12,6 +12,7 @@ from core.demo import populate
 from core.directory import Directory
 from core.kinds import RecordKind
 from core.policy import Actor
+from core.text import inert
 
 KINDS = [k.value for k in RecordKind]
 
@@ -93,7 +94,7 @@ def run_schema(directory: Directory, actor: Actor, args: argparse.Namespace) -> 
             print(f"{schema.entity} fields (schema version {schema.version}):")
             for spec in schema.fields:
                 state = " [disabled]" if spec.disabled else ""
-                print(f"  {spec.key:<20} {spec.label:<24} {spec.describe()}{state}")
+                print(inert(f"  {spec.key:<20} {spec.label:<24} {spec.describe()}{state}"))
             if not schema.fields:
                 print("  (none)")
         return FOUND
@@ -120,7 +121,7 @@ def run_division(directory: Directory, actor: Actor, args: argparse.Namespace) -
         width = max(len(d.name) for d, _ in rows)
         for division, size in rows:
             shown = "-" if size is None else f"{size:,}"
-            print(f"{division.name:<{width}}  {shown:>9} records  {division.description or ''}".rstrip())
+            print(inert(f"{division.name:<{width}}  {shown:>9} records  {division.description or ''}".rstrip()))
         return FOUND
     if command == "add":
         division = directory.create_division(actor, args.name, args.description)

@@ -10,6 +10,7 @@ from core.directory import Directory, Lookup
 from core.kinds import RecordKind
 from core.models import Contact, Organization
 from core.policy import Actor
+from core.text import inert
 
 SEARCHED_AS = {"phone": "the number", "email": "the address", "social": "the handle"}
 
@@ -26,7 +27,7 @@ def run(directory: Directory, actor: Actor, args: argparse.Namespace) -> int:
     # Only the organizations the actor may see: a contact linked to another division's shows none.
     linked = {c.organization_id for c in found.contacts if c.organization_id}
     organizations = {o.id: o.full_name for o in directory.records(actor, RecordKind.organization, linked)}
-    print(as_json(found) if args.json else as_text(found, organizations))
+    print(as_json(found) if args.json else inert(as_text(found, organizations)))  # JSON escapes them itself
     return FOUND if found.found else NOTHING
 
 

@@ -7,13 +7,14 @@ import time
 from typing import TextIO
 
 from core.errors import ContactsError, FieldProblem, StoreError, ValidationFailed
+from core.text import inert
 
 # 3: the directory itself could not be used (damaged, full disk, locked too long), whatever was asked of it
 FOUND, NOTHING, BAD_INPUT, STORE_PROBLEM = 0, 1, 2, 3
 
 
 def fail(message: str, status: int = BAD_INPUT) -> int:
-    print(f"contacts: {message}", file=sys.stderr)
+    print(f"contacts: {inert(message)}", file=sys.stderr)
     return status
 
 

@@ -10,6 +10,7 @@ from cli.output import FOUND, NOTHING, ProgressBar, fail
 from core.directory import Directory
 from core.models import DEFAULT_DIVISION
 from core.policy import Actor
+from core.text import inert
 from core.transfer.columns import COLUMNS
 from core.transfer.files import ImportOptions, export_file, import_file
 from core.transfer.plan import MATCH_KINDS
@@ -67,7 +68,7 @@ def run_import(directory: Directory, actor: Actor, args: argparse.Namespace) -> 
     with ProgressBar("Checking" if args.dry_run else "Importing", "rows") as bar:
         result = import_file(directory, actor, args.file, options, progress=bar.update)
     if result.ignored_columns:
-        print("Ignored columns (not ones import reads): " + ", ".join(result.ignored_columns), file=sys.stderr)
+        print(inert("Ignored columns (not ones import reads): " + ", ".join(result.ignored_columns)), file=sys.stderr)
     _print_outcomes(result.report, args.dry_run, "line")
     print(result.report.summary())
     if result.rejects:
@@ -93,7 +94,7 @@ def run_sync(directory: Directory, actor: Actor, args: argparse.Namespace) -> in
 def _print_outcomes(report: Report, every_row: bool, unit: str) -> None:
     for outcome in report.outcomes:
         if every_row or outcome.worth_reading:
-            print(outcome.report_line(unit))
+            print(inert(outcome.report_line(unit)))  # the file's text, shown, never obeyed
 
 
 def run_export(directory: Directory, actor: Actor, args: argparse.Namespace) -> int:

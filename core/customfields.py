@@ -14,9 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from core.errors import FieldProblem, ValidationFailed
 from core.models import FIELD_KEY, Id, Version
 from core.phones import parse_phone
+from core.text import CONTROLS
 
 Entity = Literal["contact", "organization"]
 MAX_FIELDS = 25
+
+
+_CONTROL = re.compile(f"[{CONTROLS}]")  # terminal escapes and the like: never stored
 
 
 class FieldType(StrEnum):
@@ -178,11 +182,11 @@ def _convert(spec: CustomField, value: Any, region: str) -> Any:
             if option.value.casefold() == text.casefold() and not option.disabled:
                 return option.value
         raise ValueError
-    if len(text) > limit:
+    if len(text) > limit or _CONTROL.search(text):
         raise ValueError
     if kind is FieldType.longtext:
         return text
-    if "\n" in text:
+    if "\n" in text or "\t" in text:
         raise ValueError
     if kind is FieldType.url and not re.match(r"^https?://[^\s/]+", text):
         raise ValueError

@@ -122,7 +122,7 @@ def test_sms_on_and_off(slack, fake_slack, directory):
     fake_slack.reply("b")
     assert [p.sms for p in directory.get_contact(ADMIN, 1).phones] == [True, False]
     slack.command("sms 415 555 2671 maybe", response="c")
-    assert "say `/contact sms &lt;phone&gt; on`" in shown(fake_slack.reply("c")["blocks"])
+    assert "say \"/contact sms &lt;phone&gt; on\"" in shown(fake_slack.reply("c")["blocks"])
 
 
 def test_users_can_be_matched_by_email(start_bot, fake_slack, directory):
@@ -145,3 +145,15 @@ def test_a_note_says_what_it_says_whatever_words_it_holds(slack, fake_slack, dir
 def test_a_tel_uri_pasted_from_a_click_to_call_link_finds_the_caller(slack, fake_slack):
     slack.command("tel:+1-415-555-2671")
     assert "Ann Lee" in shown(fake_slack.reply()["blocks"])
+
+
+def test_record_text_cannot_format_the_card_or_hide_a_link(slack, fake_slack, directory):
+    record = directory.create(ADMIN, "contact", {"first_name": "*Boss*", "last_name": "~Gone~ `x` <!channel>",
+                                                 "phones": [{"raw": "+1 415 555 0199"}]})
+    directory.add_note(ADMIN, "contact", record.id, "see _this_ <https://evil.example|Slack>",
+                       source={"permalink": "https://evil.example\\.slack.com/archives/C1/p1"})
+    slack.command("+1 415 555 0199")
+    card = shown(fake_slack.reply()["blocks"])
+    assert "∗Boss∗ ∼Gone∼ ˋxˋ &lt;!channel&gt;" in card
+    assert "ˍthisˍ &lt;https://evil.example|Slack&gt;" in card
+    assert "<https://evil.example" not in card and "|from Slack>" not in card  # the odd host is shown, not linked

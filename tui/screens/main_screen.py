@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 from core.directory import MoveResult
 from core.errors import ContactsError
 from core.kinds import RecordKind
+from core.text import inert
 from tui.screens.dialogs import ConfirmDialog, NoteDialog
 from tui.screens.divisions import DivisionsManager, MoveDialog
 from tui.screens.help import HelpScreen
@@ -219,9 +220,9 @@ class MainScreen(Screen):
         if not rows:
             return
         row = rows[0]
-        name = row.name
+        name = inert(row.name)
         # Two records may share a name: say which one, by what else the list shows of it and its id.
-        which = ", ".join(part for part in (row.organization, row.phone, f"id {row.id}") if part)
+        which = inert(", ".join(part for part in (row.organization, row.phone, f"id {row.id}") if part))
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
@@ -246,7 +247,7 @@ class MainScreen(Screen):
         if record_id is None:
             return None
         rows = session(self).directory.rows(session(self).actor, kind, [record_id])
-        return kind, record_id, rows[0].name if rows else str(record_id)
+        return kind, record_id, inert(rows[0].name) if rows else str(record_id)
 
     def _after_manager(self, _: None = None) -> None:
         self.show_detail(self.records.kind, self.records.highlighted)
@@ -300,7 +301,7 @@ class MainScreen(Screen):
                 self.refresh_results()
                 self.show_detail(kind, record_id)
 
-        self.app.push_screen(MoveDialog(kind, record_id, record.full_name, record.division), moved)
+        self.app.push_screen(MoveDialog(kind, record_id, inert(record.full_name), record.division), moved)
 
     def action_divisions(self) -> None:
         def closed(_: None = None) -> None:

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from core.customfields import FieldType
 from core.errors import ContactsError, ValidationFailed
+from core.text import inert
 from tui.screens.dialogs import ConfirmDialog, NoteDialog
 from tui.session import session
 from tui.widgets.completing_input import CompletingInput
@@ -99,7 +100,7 @@ class NotesManager(Manager):
 
     def items(self) -> list[tuple[object, str]]:
         notes = session(self).directory.notes(session(self).actor, self.kind, self.record_id)
-        return [(n.id, f"{n.created_at:%Y-%m-%d %H:%M}  {n.author}  {' '.join(n.text.split())[:90]}") for n in notes]
+        return [(n.id, inert(f"{n.created_at:%Y-%m-%d %H:%M}  {n.author}  {' '.join(n.text.split())[:90]}")) for n in notes]
 
     def action_add(self) -> None:
         def added(text: str | None) -> None:
@@ -119,7 +120,7 @@ class NotesManager(Manager):
             if text is not None:
                 self.attempt(lambda: session(self).directory.edit_note(session(self).actor, int(note_id), text))
 
-        self.app.push_screen(NoteDialog(self.subject, note.text), edited)
+        self.app.push_screen(NoteDialog(self.subject, inert(note.text)), edited)
 
     def action_remove(self) -> None:
         note_id = self.selected()
@@ -153,7 +154,7 @@ class RelationshipsManager(Manager):
 
     def items(self) -> list[tuple[object, str]]:
         found = session(self).directory.relationships(session(self).actor, self.organization_id)
-        return [(r.id, f"{r.role}: {r.user}") for r in found]
+        return [(r.id, inert(f"{r.role}: {r.user}")) for r in found]
 
     def action_add(self) -> None:
         self.query_one("#user", Input).focus()

@@ -18,6 +18,7 @@ from core.directory import Row
 from core.directory.duplicates import SCALAR_FIELDS, Candidate
 from core.errors import ContactsError
 from core.models import Contact
+from core.text import inert
 from tui.screens.dialogs import ConfirmDialog
 from tui.session import session
 from tui.widgets.detail import describe
@@ -31,8 +32,8 @@ def _shown(value: Any) -> str:
     if value is None or value == "":
         return "(empty)"
     if hasattr(value, "model_dump"):
-        return ", ".join(str(v) for v in value.model_dump().values() if v)
-    return str(value)
+        return inert(", ".join(str(v) for v in value.model_dump().values() if v))
+    return inert(str(value))
 
 
 class DuplicatesScreen(ModalScreen[bool]):
@@ -78,8 +79,8 @@ class DuplicatesScreen(ModalScreen[bool]):
         self.marked.clear()
         self.lines = {}
         for key, candidate in self.candidates.items():
-            who = " ↔ ".join(f"{rows[i].name} ({rows[i].organization or 'no organization'}, id {i})"
-                             for i in candidate.ids if i in rows)
+            who = inert(" ↔ ".join(f"{rows[i].name} ({rows[i].organization or 'no organization'}, id {i})"
+                                   for i in candidate.ids if i in rows))
             self.lines[key] = Text(f"{candidate.score:.2f}  {who}\n      {'; '.join(candidate.reasons)}")
         options = self.query_one(OptionList)
         options.clear_options()
@@ -135,8 +136,8 @@ class MergeScreen(Screen[bool]):
         directory, actor = session(self).directory, session(self).actor
         self.records: list[Contact] = [directory.get_contact(actor, i) for i in self.ids]
         linked = {r.organization_id for r in self.records if r.organization_id}
-        self.organizations = {o.key: o.full_name for o in directory.records(actor, "organization", linked)}
-        options = [(f"{r.full_name} (id {r.id})", r.id) for r in self.records]
+        self.organizations = {o.key: inert(o.full_name) for o in directory.records(actor, "organization", linked)}
+        options = [(f"{inert(r.full_name)} (id {r.id})", r.id) for r in self.records]
         yield Header()
         with Horizontal(id="merge-body"):
             with VerticalScroll(id="merge-choices"):
@@ -205,7 +206,7 @@ class MergeScreen(Screen[bool]):
                 error.update(Text(str(problem)))
                 error.display = True
                 return
-            self.notify(f"Merged into {merged.full_name}", markup=False)
+            self.notify(f"Merged into {inert(merged.full_name)}", markup=False)
             self.dismiss(True)
 
         name = next(r.full_name for r in self.records if r.id == survivor)

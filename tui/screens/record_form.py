@@ -18,7 +18,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from core.customfields import CustomField, FieldType
 from core.errors import ContactsError, FieldProblem, ValidationFailed
 from core.models import DEFAULT_DIVISION
-from core.text import fold
+from core.text import fold, inert
 from tui.screens.dialogs import ConfirmDialog
 from tui.session import session
 from tui.widgets.compact import compact
@@ -173,11 +173,15 @@ class RecordForm(Screen[int | None]):
         row = self._row(section)
         await self.query_one(f"#section-{section} .rows", Vertical).mount(row)
         compact(row)
+        for box in row.query(Input).results(Input):
+            box.value = inert(box.value)
         row.query_one(".text", Input).focus(scroll_visible=False)
         self.call_after_refresh(self.query_one("#form", VerticalScroll).scroll_to_widget, row, animate=False)  # laid out
 
     def on_mount(self) -> None:
         compact(self)
+        for box in self.query(Input).results(Input):  # a stored escape shows as ␛ and is not sent to the terminal
+            box.value = inert(box.value)
         self.call_after_refresh(self._remember_initial)
         first = "#f-first_name" if self.kind == "contact" else "#f-name"
         self.query_one(first, Input).focus()
@@ -294,7 +298,7 @@ class RecordForm(Screen[int | None]):
     def _go_to_problem(self, label: Label) -> None:
         """Bring the first problem into view (laid out by now) and put the cursor in the field it is about."""
         field = label.parent
-        if field is None:
+        if not isinstance(field, Widget):
             return
         # The whole field, its name and box above the message: a message alone at the top hid what it was about.
         self.query_one("#form", VerticalScroll).scroll_to_widget(field, animate=False)

@@ -17,6 +17,7 @@ from textual.widgets import Button, DirectoryTree, Input, Label, ProgressBar, Ri
 
 from core.errors import ContactsError, ValidationFailed
 from core.models import DEFAULT_DIVISION
+from core.text import inert
 from core.transfer.files import FORMATS, ImportOptions, ImportResult, export_file, format_of, import_file
 from core.transfer.report import ImportAction, Report
 from tui.screens.dialogs import ConfirmDialog
@@ -213,7 +214,7 @@ class ImportScreen(TransferScreen):
                 log.write(Text("… and more: the command `contacts import --dry-run` prints every row", "dim"))
                 break
             style = "red" if outcome.action is ImportAction.error else "yellow" if outcome.warnings else ""
-            log.write(Text(outcome.report_line(), style))
+            log.write(Text(inert(outcome.report_line()), style))  # the file's text, shown, never obeyed
             shown += 1
 
 

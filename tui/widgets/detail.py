@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from core.directory import Profile
 from core.models import AuditEntry, Contact, Organization
+from core.text import inert
 
 MUTED = "dim"
 LABEL = "bold"
@@ -82,6 +83,7 @@ def describe(profile: Profile, history: list[AuditEntry]) -> Text:
             text.append(_value(before), "strike" if after is not None else "")
             text.append(" → ", MUTED)
             text.append(_value(after) + "\n")
+    text.plain = inert(text.plain)  # stored text stays text: no escape reaches the terminal (same length)
     return text
 
 

@@ -22,6 +22,7 @@ from textual.widget import Widget
 
 from core.directory import Directory, Row
 from core.policy import Actor
+from core.text import inert
 
 COLUMNS = (("name", 0.32), ("organization", 0.24), ("phone", 0.27), ("division", 0.17))
 # Below this many characters the division (also in the detail pane) gives its room to the other columns.
@@ -170,7 +171,7 @@ class RecordList(ScrollView, can_focus=True):
         flag = FLAG if row.survey_opt_out else ""
         line, _ = columns({"name": row.name, "organization": row.organization, "phone": row.phone,
                            "division": row.division}, width)
-        segments = [Segment(line, style), Segment(flag.ljust(len(FLAG)), style + flag_colour)]
+        segments = [Segment(inert(line), style), Segment(flag.ljust(len(FLAG)), style + flag_colour)]
         return Strip(segments).crop(0, width)
 
 
