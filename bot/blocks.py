@@ -3,9 +3,8 @@ cut to Block Kit's limits with a visible marker."""
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any

@@ -14,7 +14,7 @@ from core.text import fold, words
 
 TABLES = {kind.value: kind.table for kind in RecordKind}
 # Change this whenever a key function below changes, so that indexes saved beside a snapshot are rebuilt.
-INDEX_VERSION = "3"
+INDEX_VERSION = "4"
 
 
 # ---- keys: what a lookup asks an index for is built by the same function that indexed it
@@ -188,4 +188,5 @@ INDEXES: list[IndexSpec] = [
     IndexSpec("audit.subject", "audit", lambda doc: [doc["subject"]]),
     IndexSpec("schema.entity", "schemas", lambda doc: [doc["entity"]]),
     IndexSpec("division.name", "divisions", lambda doc: [name_key(doc["name"])]),
+    IndexSpec("delivery.key", "deliveries", lambda doc: [doc["key"]]),
 ]

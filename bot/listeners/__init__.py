@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.listeners import actions, commands, events, shortcuts, views
 from bot.listeners.common import refuse
@@ -18,6 +18,16 @@ from core.directory import Directory
 from core.errors import ContactsError
 
 log = logging.getLogger(__name__)
+
+
+def delivery_key(body: dict[str, Any]) -> str | None:
+    """What identifies one request however often it arrives: an event's id, else the trigger of a command or a
+    click (Slack makes a new one each time a person acts)."""
+    if body.get("event_id"):
+        return f"slack-event:{body['event_id']}"
+    if body.get("trigger_id"):
+        return f"slack-trigger:{body['trigger_id']}"
+    return None
 
 
 def register(app: App, directory: Directory, settings: SlackSettings) -> None:
@@ -33,10 +43,24 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
             context["actor"] = people.actor(body["user_id"], body.get("user_name"))
         next()
 
+    @app.middleware
+    def once(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
+        """A request Slack sends again (an event redelivered with X-Slack-Retry-Num, a signed command replayed within
+        its five minutes) is acknowledged and otherwise ignored: it was acted on the first time."""
+        key = delivery_key(body)
+        if key is not None:
+            if not directory.claim_delivery(key):
+                return BoltResponse(status=200, body="")
+            context["delivery"] = key
+        next()
+        return None
+
     @app.error
     def answer_failure(error: Exception, context: BoltContext) -> None:
         if not isinstance(error, ContactsError):
             log.error("a Slack request failed", exc_info=error)
+            if context.get("delivery"):  # nothing was done: let Slack's retry try again
+                directory.release_delivery(context["delivery"])
         respond = context.respond
         if respond is not None:  # events have no one to answer
             refuse(respond, error)

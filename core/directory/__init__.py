@@ -11,6 +11,7 @@ from datetime import datetime
 
 from core.config import Settings
 from core.directory.base import Party, dump, utc_now
+from core.directory.deliveries import Deliveries
 from core.directory.divisions import Divisions, MoveResult
 from core.directory.merge import Merging
 from core.directory.queries import Lookup, MatchBy, Profile, Queries, Row
@@ -23,7 +24,7 @@ __all__ = ["BACKUP_ORDER", "Directory", "Lookup", "MatchBy", "MoveResult", "Part
            "dump"]
 
 
-class Directory(Records, Queries, Divisions, Schemas, Merging, Restoring):
+class Directory(Records, Queries, Divisions, Schemas, Merging, Restoring, Deliveries):
     def __init__(self, repo: Repository, settings: Settings | None = None,
                  clock: Callable[[], datetime] = utc_now):
         super().__init__(repo, settings or Settings(), clock)

@@ -75,8 +75,10 @@ def start_bot(directory, fake_slack):
     """Start the bot's real HTTP server on 127.0.0.1, talking to the fake Slack Web API."""
     servers = []
 
-    def start(settings: SlackSettings | None = None) -> SlackSender:
-        app = build_app(directory, settings or slack_settings(directory.settings), token="xoxb-test",
+    def start(settings: SlackSettings | None = None, on=None) -> SlackSender:
+        """``on``: another handle on the data directory, as a second bot process would have."""
+        served = on or directory
+        app = build_app(served, settings or slack_settings(served.settings), token="xoxb-test",
                         signing_secret=SECRET, api_url=fake_slack.api_url)
         server = http_server(app, "127.0.0.1", 0)
         threading.Thread(target=server.serve_forever, daemon=True).start()

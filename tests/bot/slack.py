@@ -8,6 +8,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -118,6 +119,10 @@ class Response:
     body: str
 
 
+def trigger_id() -> str:
+    return f"{time.time_ns()}.42.{uuid.uuid4().hex[:8]}"
+
+
 class SlackSender:
     """Sends the bot what Slack sends: slash commands, interactivity payloads and events, signed."""
 
@@ -125,11 +130,13 @@ class SlackSender:
         self.url = events_url
         self.fake = fake
 
-    def post(self, body: str, content_type: str, *, timestamp: int | None = None, secret: str = SECRET) -> Response:
+    def post(self, body: str, content_type: str, *, timestamp: int | None = None, secret: str = SECRET,
+             headers: dict[str, str] | None = None) -> Response:
         timestamp = int(time.time()) if timestamp is None else timestamp
         signature = SignatureVerifier(secret).generate_signature(timestamp=str(timestamp), body=body)
         request = urllib.request.Request(self.url, data=body.encode(), method="POST", headers={
-            "Content-Type": content_type, "X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature})
+            "Content-Type": content_type, "X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature,
+            **(headers or {})})
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:
                 return Response(answer.status, answer.read().decode())
@@ -138,15 +145,22 @@ class SlackSender:
 
     def command(self, text: str, *, user: str = "U0ADMIN", channel: str = "C0SUPPORT", response: str = "r1",
                 **signing: Any) -> Response:
-        return self.post(urlencode({
+        return self.post(self.command_body(text, user=user, channel=channel, response=response),
+                         "application/x-www-form-urlencoded", **signing)
+
+    def command_body(self, text: str, *, user: str = "U0ADMIN", channel: str = "C0SUPPORT", response: str = "r1") -> str:
+        """A slash command's form body, as Slack posts it: each one with its own trigger_id."""
+        return urlencode({
             "token": "deprecated", "team_id": TEAM["id"], "team_domain": TEAM["domain"], "channel_id": channel,
             "channel_name": "support", "user_id": user, "user_name": user.lower(), "command": "/contact",
             "text": text, "api_app_id": "A0CONTACTS", "is_enterprise_install": "false",
-            "response_url": self.fake.response_url(response), "trigger_id": "1337.42.abcd",
-        }), "application/x-www-form-urlencoded", **signing)
+            "response_url": self.fake.response_url(response), "trigger_id": trigger_id(),
+        })
 
     def interactive(self, payload: dict[str, Any], **signing: Any) -> Response:
-        base = {"team": TEAM, "api_app_id": "A0CONTACTS", "token": "deprecated", "trigger_id": "1337.43.efgh"}
+        base = {"team": TEAM, "api_app_id": "A0CONTACTS", "token": "deprecated"}
+        if payload["type"] != "block_suggestion":  # what a person does gets a trigger; typing in a picker does not
+            base["trigger_id"] = trigger_id()
         return self.post(urlencode({"payload": json.dumps({**base, **payload})}),
                          "application/x-www-form-urlencoded", **signing)
 
@@ -184,8 +198,10 @@ class SlackSender:
             "response_url": self.fake.response_url("shortcut"),
         })
 
-    def event(self, event: dict[str, Any]) -> Response:
+    def event(self, event: dict[str, Any], *, event_id: str | None = None, retry: int = 0) -> Response:
+        """An event, or (``retry``) Slack delivering the same event again because no answer came in time."""
         return self.post(json.dumps({
             "token": "deprecated", "team_id": TEAM["id"], "api_app_id": "A0CONTACTS", "type": "event_callback",
-            "event_id": f"Ev{time.time_ns()}", "event_time": int(time.time()), "event": event,
-        }), "application/json")
+            "event_id": event_id or f"Ev{time.time_ns()}", "event_time": int(time.time()), "event": event,
+        }), "application/json", headers={"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+            if retry else None)
