@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.app import build_app
-from bot.server import EVENTS_PATH, http_server, serve_socket_mode
+from bot.server import EVENTS_PATH, serve_http, serve_socket_mode
 from bot.settings import slack_settings
 from core.bootstrap import open_directory
 from core.config import default_data_dir
@@ -50,9 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if app_token:
             serve_socket_mode(app, app_token)
         else:
-            server = http_server(app, args.host, args.port)
-            logging.info("listening on http://%s:%s%s", args.host, server.server_port, EVENTS_PATH)
-            server.serve_forever()
+            logging.info("listening on http://%s:%s%s", args.host, args.port, EVENTS_PATH)
+            serve_http(app, secret, args.host, args.port)
     except KeyboardInterrupt:
         pass
     finally:

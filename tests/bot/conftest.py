@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from bot.app import build_app
@@ -80,15 +78,13 @@ def start_bot(directory, fake_slack):
         served = on or directory
         app = build_app(served, settings or slack_settings(served.settings), token="xoxb-test",
                         signing_secret=SECRET, api_url=fake_slack.api_url)
-        server = http_server(app, "127.0.0.1", 0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = http_server(app, SECRET)
         servers.append(server)
-        return SlackSender(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}", fake_slack)
+        return SlackSender(f"http://127.0.0.1:{server.port}{EVENTS_PATH}", fake_slack)
 
     yield start
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 @pytest.fixture
