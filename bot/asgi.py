@@ -1,4 +1,5 @@
-"""For several worker processes: ``uvicorn bot.asgi:application --workers 4 --http serving.limits:DeadlineProtocol``.
+"""For several worker processes:
+``uvicorn bot.asgi:application --workers 4 --loop uvloop --http serving.limits:DeadlineProtocol``.
 
 Reads the data directory from ``CONTACTS_DATA_DIR`` and Slack credentials from the environment, like
 ``contacts-bot`` (which serves one process with the same limits). Workers may share one data directory: the store

@@ -25,10 +25,21 @@ class Reply:
     text: str  # the notification and screen-reader text Slack shows with the blocks
 
 
+CHANGING_VERBS = ("note", "optout", "optin", "sms")  # the rest only read
+
+
+def verb_of(text: str) -> tuple[str, str]:
+    verb, _, rest = text.strip().partition(" ")
+    return verb.lower(), rest
+
+
+def changes_anything(text: str) -> bool:
+    return verb_of(text)[0] in CHANGING_VERBS
+
+
 def run(directory: Directory, actor: Actor, text: str) -> Reply:
     text = text.strip()
-    verb, _, rest = text.partition(" ")
-    verb = verb.lower()
+    verb, rest = verb_of(text)
     if not text or verb == "help":
         return Reply(blocks.help_blocks(), "How to use /contact")
     if verb == "note":

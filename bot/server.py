@@ -5,12 +5,13 @@ does not parse is 400, so Bolt never logs a stranger's request body, and nothing
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qsl
 
 import orjson
-from fastapi import FastAPI, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from slack_bolt import App, BoltContext, BoltRequest
 from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
@@ -19,6 +20,8 @@ from serving.limits import DEFAULT_LIMITS, Limits
 from serving.server import ServerThread, serve
 
 EVENTS_PATH = "/slack/events"
+DISPATCH_THREADS = 16  # Bolt acknowledges within milliseconds and runs listeners on its own pool
+ASGIApp = Callable[[dict, Callable, Callable], Awaitable[None]]
 log = logging.getLogger(__name__)
 
 
@@ -51,31 +54,49 @@ def slack_request(body: str, query: str | None, headers: dict) -> BoltRequest:
     return request
 
 
-def asgi_app(app: App, signing_secret: str) -> FastAPI:
+def asgi_app(app: App, signing_secret: str) -> ASGIApp:
+    """The bot as a bare ASGI application: one route, no framework in the way of a request Slack times."""
     verifier = SignatureVerifier(signing_secret)
-    web = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    workers = ThreadPoolExecutor(max_workers=DISPATCH_THREADS, thread_name_prefix="bolt-dispatch")
 
-    @web.post(EVENTS_PATH)
-    async def slack_events(request: Request) -> Response:
-        raw = await request.body()
-        timestamp = request.headers.get("x-slack-request-timestamp", "")
-        signature = request.headers.get("x-slack-signature", "")
+    async def application(scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "lifespan":
+            return
+        if (scope["method"], scope["path"]) == ("GET", "/healthz"):
+            await _send(send, 200, b'{"ok":true}', "application/json")
+            return
+        if scope["path"] != EVENTS_PATH or scope["method"] != "POST":
+            await _send(send, 404, b"not found")
+            return
+        raw = b""
+        while True:
+            message = await receive()
+            raw += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        timestamp, signature = headers.get("x-slack-request-timestamp", ""), headers.get("x-slack-signature", "")
         if not (timestamp.isdigit() and verifier.is_valid(raw, timestamp, signature)):
-            return Response("invalid or missing signature", status_code=401, media_type="text/plain")
+            await _send(send, 401, b"invalid or missing signature")
+            return
         try:
-            body = raw.decode("utf-8")
-            bolt_request = slack_request(body, request.url.query or None, dict(request.headers))
+            request = slack_request(raw.decode("utf-8"), scope["query_string"].decode("latin-1") or None, headers)
         except (UnicodeDecodeError, Malformed) as error:
-            return Response(f"malformed request: {error}", status_code=400, media_type="text/plain")
-        answer = await run_in_threadpool(app.dispatch, bolt_request)  # Bolt is synchronous: off the event loop
-        headers = {name: values[0] for name, values in answer.headers.items() if values and name != "content-length"}
-        return Response(answer.body, status_code=answer.status, headers=headers)
+            await _send(send, 400, f"malformed request: {error}".encode())
+            return
+        # Bolt is synchronous: it runs on a bounded pool, off the event loop that accepts connections.
+        answer = await asyncio.get_running_loop().run_in_executor(workers, app.dispatch, request)
+        body = answer.body.encode() if isinstance(answer.body, str) else answer.body
+        content_type = (answer.headers.get("content-type") or ["text/plain;charset=utf-8"])[0]
+        await _send(send, answer.status, body, content_type)
 
-    @web.get("/healthz")
-    async def healthy() -> dict:
-        return {"ok": True}
+    return application
 
-    return web
+
+async def _send(send: Callable, status: int, body: bytes, content_type: str = "text/plain") -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def serve_http(app: App, signing_secret: str, host: str, port: int, limits: Limits = DEFAULT_LIMITS) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 @dataclass(frozen=True)
@@ -20,9 +20,10 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-class DeadlineProtocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol, where a request must arrive whole within a deadline: a client that sends its
-    headers or body a byte at a time (or nothing at all) is cut off instead of holding the connection for ever."""
+class DeadlineProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol (the C parser: a third of the pure-Python one's cost per request), where a
+    request must arrive whole within a deadline: a client that sends its headers or body a byte at a time (or
+    nothing at all) is cut off instead of holding the connection for ever."""
 
     arrival_seconds = Limits.arrival_seconds
     _deadline: asyncio.TimerHandle | None = None

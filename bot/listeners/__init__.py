@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 
+from bot.commands import changes_anything
 from bot.listeners import actions, commands, events, shortcuts, views
 from bot.listeners.common import refuse
 from bot.people import People
@@ -21,10 +22,13 @@ log = logging.getLogger(__name__)
 
 
 def delivery_key(body: dict[str, Any]) -> str | None:
-    """What identifies one request however often it arrives: an event's id, else the trigger of a command or a
-    click (Slack makes a new one each time a person acts)."""
+    """What identifies one request that can change the directory, however often it arrives: an event's id, else
+    the trigger of a command or a click (Slack makes a new one each time a person acts). A command that only looks
+    something up has none: answering it twice changes nothing, and claiming costs a durable write."""
     if body.get("event_id"):
         return f"slack-event:{body['event_id']}"
+    if body.get("command") and not changes_anything(str(body.get("text", ""))):
+        return None
     if body.get("trigger_id"):
         return f"slack-trigger:{body['trigger_id']}"
     return None

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import blocks, commands, modals
+from bot import blocks, commands, modals, responses
 from bot.listeners.common import actor_of, answer
 from bot.settings import SlackSettings
 from bot.text import escape
@@ -38,8 +38,8 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
         ack()
         kind, record_id, _ = record_ref(action["value"])
         profile = directory.profile(actor_of(context), kind, record_id)
-        respond(blocks=blocks.shared_card(profile), text=escape(profile.record.full_name), response_type="in_channel",
-                replace_original=False)
+        responses.post(respond.response_url, {"blocks": blocks.shared_card(profile), "response_type": "in_channel",
+                                              "text": escape(profile.record.full_name), "replace_original": False})
 
     @app.action("set_opt_out")
     def set_opt_out(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:

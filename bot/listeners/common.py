@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import BoltContext, Respond
 
-from bot import blocks
+from bot import blocks, responses
 from bot.commands import Reply
 from bot.text import clip_escaped, escape
 from core.errors import ContactsError
@@ -22,8 +22,8 @@ def actor_of(context: BoltContext) -> Actor:
 
 def answer(respond: Respond, reply: Reply, *, below: bool = False) -> None:
     """Send ``reply`` to the person who asked only; ``below`` keeps the message they clicked in."""
-    respond(blocks=reply.blocks, text=clip_escaped(reply.text, 3000), response_type="ephemeral",
-            replace_original=False if below else None)
+    responses.post(respond.response_url, {"blocks": reply.blocks, "text": clip_escaped(reply.text, 3000),
+                                          "response_type": "ephemeral", "replace_original": False if below else None})
 
 
 def refusal(error: Exception) -> Reply:
