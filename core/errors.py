@@ -74,5 +74,9 @@ class StoreBusy(StoreError):
     """Another process held the store's write lock for too long."""
 
 
+class ConcurrentChange(StoreError):
+    """Another process changed what a transaction worked out without the write lock also changes: work it out again."""
+
+
 class StoreFull(StoreError):
     """The disk (or the process's file size limit) had no room for a write; nothing of it was kept."""

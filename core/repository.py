@@ -16,11 +16,13 @@ from core.store.table import ContactsDB
 class Repository(Protocol):
     """Tables of JSON documents with integer ids, the indexes of ``core.indexes``, and atomic transactions.
 
-    Writes happen inside ``transaction()``: they all reach durable storage together when it ends, or none do.
+    Writes happen inside ``transaction()``: they all reach durable storage together when it ends, or none do. An
+    optimistic transaction does not keep others from writing while it runs; it raises ``ConcurrentChange`` at the end
+    if they changed a record it writes.
     Reads see what other processes committed; inside ``reading()`` several reads see one consistent state.
     """
 
-    def transaction(self) -> AbstractContextManager[None]: ...
+    def transaction(self, *, optimistic: bool = False) -> AbstractContextManager[None]: ...
     def reading(self) -> AbstractContextManager[None]: ...
     def get(self, table: str, record_id: int) -> dict | None: ...
     def get_many(self, table: str, record_ids: Iterable[int]) -> dict[int, dict]: ...
@@ -47,8 +49,8 @@ class TinyDBRepository:
         self.db = ContactsDB(directory, indexes=INDEXES, index_version=INDEX_VERSION)
         self._storage = self.db.storage
 
-    def transaction(self) -> AbstractContextManager[None]:
-        return self._storage.transaction()
+    def transaction(self, *, optimistic: bool = False) -> AbstractContextManager[None]:
+        return self._storage.transaction(optimistic=optimistic)
 
     def reading(self) -> AbstractContextManager[None]:
         return self._storage.reading()

@@ -33,6 +33,8 @@ class Directory(Records, Queries, Divisions, Schemas, Merging, Restoring, Delive
     def close(self) -> None:
         self._repo.close()
 
-    def batch(self) -> AbstractContextManager[None]:
-        """Run many operations as one atomic commit (for bulk work: one disk flush instead of one each)."""
-        return self._repo.transaction()
+    def batch(self, *, optimistic: bool = False) -> AbstractContextManager[None]:
+        """Run many operations as one atomic commit (for bulk work: one disk flush instead of one each).
+        ``optimistic``: others keep writing meanwhile; ``ConcurrentChange`` at the end if they changed a record
+        this batch changes (nothing of it is kept: run it again)."""
+        return self._repo.transaction(optimistic=optimistic)

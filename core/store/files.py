@@ -251,6 +251,25 @@ class StoreFiles:
             self._follow_seal(seal)
             changed = True
 
+    def committed_since(self) -> list[tuple[str, int]] | None:
+        """What other processes committed after what this handle has read, without applying it: the (table, id)
+        of each change, or None if they compacted or replaced the store meanwhile (then all must be read again)."""
+        if self._superseded or self.snapshot_path(self.generation + 1).exists():
+            return None
+        size = os.fstat(self._journal_fd).st_size
+        if size <= self._offset:
+            return []
+        data = os.pread(self._journal_fd, size - self._offset, self._offset)
+        touched: list[tuple[str, int]] = []
+        position = 0
+        while (newline := data.find(b"\n", position)) >= 0:
+            record = self._record(data[position:newline], self._offset + position)
+            position = newline + 1
+            if "seal" in record:
+                return None
+            touched.extend((table, doc_id) for table, doc_id, _ in record["ops"])
+        return touched
+
     def _reopen(self, reload: Callable[[], None]) -> None:
         os.close(self._journal_fd)
         self._journal_fd = CLOSED

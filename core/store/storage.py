@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from tinydb.storages import Storage
 
-from core.errors import StoreError
+from core.errors import ConcurrentChange, StoreError
 from core.store.files import Op, StoreFiles, require_store_directory
 from core.store.indexes import Index, IndexSpec
 
@@ -268,40 +268,69 @@ class JournalStorage(Storage):
     # ----- writing
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Group writes into one atomic, durable commit; nested calls join the outer transaction."""
+    def transaction(self, *, optimistic: bool = False) -> Iterator[None]:
+        """Group writes into one atomic, durable commit; nested calls join the outer transaction.
+
+        An ``optimistic`` transaction works without the write lock, on the state when it began, so other processes
+        keep writing meanwhile (a long import does not hold up an agent's note). At the end it takes the lock: if
+        others committed changes to none of the records it writes, their changes and its own are both kept;
+        otherwise nothing of it is written and ``ConcurrentChange`` says to work it out again."""
         with self._mutex:
             if self._pending is not None:
                 yield
                 return
-            with self._files.locked():
-                self._files.catch_up(self._apply, self._reload, writing=True)
-                self._pending, self._undo, self._next_in_transaction = {}, [], {}
-                self._pending_bytes = 0
-                try:
+            if optimistic:
+                self._files.catch_up(self._apply, self._reload)
+                with self._changes():
                     yield
                     if self._pending:
-                        ops = [(t, i, raw) for (t, i), raw in self._pending.items()]
-                        if self._pending_bytes > MAX_JOURNAL_BYTES:
-                            self._files.commit_as_snapshot(ops, self._tables)
-                            self._save_indexes()
-                        else:
-                            self._files.append(ops)
-                except BaseException:
-                    for table, doc_id, raw in reversed(self._undo):
-                        self._apply(table, doc_id, raw)
-                    raise
-                finally:
-                    self._pending, self._undo = None, []
-                if self._files.journal_bytes > min(
-                    max(MIN_COMPACT_BYTES, self._files.snapshot_bytes * self._compact_ratio), MAX_JOURNAL_BYTES
-                ):
-                    try:
-                        self._compact_locked()
-                    except StoreError as error:
-                        # The commit above is on disk: a compaction that could not run (a full disk) must not make
-                        # it look failed. The journal keeps growing and the next commit tries again.
-                        logger.warning("compaction postponed: %s", error)
+                        with self._files.locked():
+                            touched = self._files.committed_since()
+                            if touched is None or not self._pending.keys().isdisjoint(touched):
+                                raise ConcurrentChange("records this work changes were changed meanwhile")
+                            self._files.catch_up(self._apply, self._reload, writing=True)  # theirs, beside ours
+                            self._commit_locked()
+                return
+            with self._files.locked():
+                self._files.catch_up(self._apply, self._reload, writing=True)
+                with self._changes():
+                    yield
+                    self._commit_locked()
+
+    @contextmanager
+    def _changes(self) -> Iterator[None]:
+        """Collect a transaction's writes; undo them in memory if it fails before they are on disk."""
+        self._pending, self._undo, self._next_in_transaction = {}, [], {}
+        self._pending_bytes = 0
+        try:
+            yield
+        except BaseException:
+            for table, doc_id, raw in reversed(self._undo):
+                self._apply(table, doc_id, raw)
+            raise
+        finally:
+            self._pending, self._undo = None, []
+
+    def _commit_locked(self) -> None:
+        """Write the pending changes (the caller holds the lock and has caught up), then compact if it is time."""
+        if not self._pending:
+            return
+        ops = [(t, i, raw) for (t, i), raw in self._pending.items()]
+        if self._pending_bytes > MAX_JOURNAL_BYTES:
+            self._files.commit_as_snapshot(ops, self._tables)
+            self._save_indexes()
+        else:
+            self._files.append(ops)
+        self._pending, self._undo = {}, []  # on disk: nothing to undo any more
+        if self._files.journal_bytes > min(
+            max(MIN_COMPACT_BYTES, self._files.snapshot_bytes * self._compact_ratio), MAX_JOURNAL_BYTES
+        ):
+            try:
+                self._compact_locked()
+            except StoreError as error:
+                # The commit above is on disk: a compaction that could not run (a full disk) must not make it
+                # look failed. The journal keeps growing and the next commit tries again.
+                logger.warning("compaction postponed: %s", error)
 
     def _require_transaction(self) -> dict[tuple[str, int], bytes | None]:
         if self._pending is None:

@@ -71,12 +71,13 @@ def import_file(directory: Directory, actor: Actor, path: Path, options: ImportO
     importer = Importer(directory, actor, division=options.division, match=options.match, detail=detail)
     if kind == "vcard":
         cards = list(read_vcards(path, encoding=options.encoding))
-        report = importer.run(cards, dry_run=options.dry_run, strict=options.strict, progress=progress,
+        report = importer.run(lambda: read_vcards(path, encoding=options.encoding), dry_run=options.dry_run,
+                              strict=options.strict, progress=progress,
                               total=len(cards))
         return ImportResult(report, _rejects(path, options, report, _vcard_rejects))
     mapping = Mapping.load(options.mapping) if options.mapping else None
     csv_file = open_csv(path, mapping=mapping, encoding=options.encoding, source=options.source)
-    report = importer.run(csv_file.rows(), dry_run=options.dry_run, strict=options.strict, progress=progress,
+    report = importer.run(csv_file.rows, dry_run=options.dry_run, strict=options.strict, progress=progress,
                           total=csv_file.row_count)
     rejects = _rejects(path, options, report, lambda out, errors: write_rejects(out, csv_file, errors))
     return ImportResult(report, rejects, csv_file.ignored)

@@ -65,14 +65,13 @@ def import_jsonl(directory: Directory, actor: Actor, path: Path, *, dry_run: boo
                  progress: Callable[[int, int], None] | None = None) -> Report:
     directory.require(actor, Action.configure)
     restore = directory.is_empty(actor)
-    session = _Session(directory, actor, restore)
     importer = Importer(directory, actor, detail=f"import of {path.name}")
     total = 0
     if progress is not None:
         with open(path, "rb") as lines:
             total = sum(1 for _ in lines)
-    return importer.run(session.items(read_jsonl(path)), dry_run=dry_run, strict=strict, progress=progress,
-                        total=total)
+    return importer.run(lambda: _Session(directory, actor, restore).items(read_jsonl(path)), dry_run=dry_run,
+                        strict=strict, progress=progress, total=total)
 
 
 class _Session:

@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from core.directory import Directory, MatchBy, Party, dump
-from core.errors import FieldProblem, ValidationFailed
+from core.errors import ConcurrentChange, FieldProblem, ValidationFailed
 from core.indexes import email_key, external_id_key, name_key
 from core.kinds import RecordKind
 from core.models import DEFAULT_DIVISION, Contact
@@ -80,6 +80,9 @@ class Rollback(Exception):
     """Ends the import's transaction without keeping anything (a dry run, or ``strict`` with rejected rows)."""
 
 
+OPTIMISTIC_ATTEMPTS = 2  # tries without the write lock before one that holds it
+
+
 class Importer:
     """Imports records one by one inside one transaction: each is matched and validated against the directory as
     the earlier ones left it, and written at once if good. The transaction makes the import atomic, and a dry run
@@ -99,14 +102,30 @@ class Importer:
         self._unmatched_keys: dict[str, int] = {}  # keys of kinds left out of the match order → line
         self._organizations: dict[str, tuple[int, int, dict[str, Any]]] = {}
 
-    def run(self, items: Iterable[Incoming | Outcome], *, dry_run: bool = False, strict: bool = False,
+    def run(self, items: Callable[[], Iterable[Incoming | Outcome]], *, dry_run: bool = False, strict: bool = False,
             progress: Progress | None = None, total: int = 0,
             before_commit: Callable[[], object] | None = None) -> Report:
-        """Import ``items`` (outcomes already decided pass through); ``before_commit`` runs inside the
-        transaction, after the last item, unless it is rolled back."""
+        """Import what ``items()`` yields (outcomes already decided pass through); ``before_commit`` runs inside the
+        transaction, after the last item, unless it is rolled back.
+
+        The import is worked out without the write lock, so agents keep saving notes meanwhile; if one of them
+        changed a record the import also changes, it is worked out again (``items`` is called anew), the last time
+        holding the lock so that it finishes."""
+        for attempt in range(1, OPTIMISTIC_ATTEMPTS + 2):
+            try:
+                return self._run_once(items(), optimistic=attempt <= OPTIMISTIC_ATTEMPTS, dry_run=dry_run,
+                                      strict=strict, progress=progress, total=total, before_commit=before_commit)
+            except ConcurrentChange:
+                self._lines.clear()
+                self._unmatched_keys.clear()
+                self._organizations.clear()
+        raise AssertionError("the last attempt holds the lock: it cannot meet a concurrent change")
+
+    def _run_once(self, items: Iterable[Incoming | Outcome], *, optimistic: bool, dry_run: bool, strict: bool,
+                  progress: Progress | None, total: int, before_commit: Callable[[], object] | None) -> Report:
         report = Report()
         try:
-            with paused_gc(), self.directory.batch():
+            with paused_gc(), self.directory.batch(optimistic=optimistic):
                 for item in items:
                     report.add(item if isinstance(item, Outcome) else self._import(item), keep_all=dry_run)
                     if progress is not None and report.rows % 500 == 0:

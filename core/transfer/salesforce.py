@@ -189,13 +189,13 @@ def sync_salesforce(directory: Directory, actor: Actor, client: SalesforceClient
     stamps = [r["LastModifiedDate"] for r in accounts + contacts if r.get("LastModifiedDate")]
     until = max(stamps, key=_instant) if stamps else since
     importer = Importer(directory, actor, division=division, detail="Salesforce sync")
-    items = _items(directory, actor, client.instance_url, accounts, contacts)
 
     def remember_how_far() -> None:
         if until:
             directory.set_sync_mark(actor, SOURCE, until)
 
-    report = importer.run(items, dry_run=dry_run, progress=progress, total=len(accounts) + len(contacts),
+    report = importer.run(lambda: _items(directory, actor, client.instance_url, accounts, contacts), dry_run=dry_run,
+                          progress=progress, total=len(accounts) + len(contacts),
                           before_commit=remember_how_far)
     return SyncResult(report, len(accounts), len(contacts), since, until)
 
