@@ -49,9 +49,20 @@ def slack_request(body: str, query: str | None, headers: dict) -> BoltRequest:
     if not request.body and body and not body.startswith("{"):
         fields = dict(parse_qsl(body, keep_blank_values=True))
         if "payload" not in fields:
+            request = _FormRequest(body=body, query=query, headers=headers)
             request.body = fields
             request.context = build_context(BoltContext({}), fields)
     return request
+
+
+class _FormRequest(BoltRequest):
+    """A form body read as its fields (see ``slack_request``), also in the copy a lazy listener gets: Bolt's copy
+    would parse the raw body again, the wrong way."""
+
+    def to_copyable(self) -> BoltRequest:
+        copy = super().to_copyable()
+        copy.body = dict(self.body)
+        return copy
 
 
 def asgi_app(app: App, signing_secret: str) -> ASGIApp:

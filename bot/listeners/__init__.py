@@ -1,10 +1,10 @@
-"""Bolt listeners, one module per kind of request. Each acknowledges at once, then does its work and answers
-privately. The acting user is attached to every request once, by middleware; a refusal from core, raised by any
-listener, becomes one private message here."""
+"""Bolt listeners, one module per kind of request. Each acknowledges at once and does its work after (a lazy
+listener, ``common.after_ack``), answering privately; modal submissions, whose acknowledgement carries their
+errors, do theirs first. The acting user is attached to every request once, by middleware; a refusal from core,
+raised by any listener, becomes one private message (``common.failed``)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -12,13 +12,10 @@ from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.commands import changes_anything
 from bot.listeners import actions, commands, events, shortcuts, views
-from bot.listeners.common import refuse
+from bot.listeners.common import failed
 from bot.people import People
 from bot.settings import SlackSettings
 from core.directory import Directory
-from core.errors import ContactsError
-
-log = logging.getLogger(__name__)
 
 
 def delivery_key(body: dict[str, Any]) -> str | None:
@@ -61,13 +58,7 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
 
     @app.error
     def answer_failure(error: Exception, context: BoltContext) -> None:
-        if not isinstance(error, ContactsError):
-            log.error("a Slack request failed", exc_info=error)
-            if context.get("delivery"):  # nothing was done: let Slack's retry try again
-                directory.release_delivery(context["delivery"])
-        respond = context.respond
-        if respond is not None:  # events have no one to answer
-            refuse(respond, error)
+        failed(error, context, directory)
 
     for kind in (commands, actions, views, shortcuts, events):
         kind.register(app, directory, settings)

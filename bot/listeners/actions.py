@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import blocks, commands, modals, responses
-from bot.listeners.common import actor_of, answer
+from bot.listeners.common import actor_of, after_ack, answer
 from bot.settings import SlackSettings
 from bot.text import escape
 from core.directory import Directory
@@ -27,23 +27,17 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
         profile = directory.profile(actor, kind, record_id)
         return commands.Reply(blocks.card(profile), profile.record.full_name)
 
-    @app.action("view_record")
-    def view_record(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    def view_record(action: dict, context: BoltContext, respond: Respond) -> None:
         kind, record_id, _ = record_ref(action["value"])
         answer(respond, card(actor_of(context), kind, record_id), below=True)
 
-    @app.action("share_record")
-    def share_record(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    def share_record(action: dict, context: BoltContext, respond: Respond) -> None:
         kind, record_id, _ = record_ref(action["value"])
         profile = directory.profile(actor_of(context), kind, record_id)
         responses.post(respond.response_url, {"blocks": blocks.shared_card(profile), "response_type": "in_channel",
                                               "text": escape(profile.record.full_name), "replace_original": False})
 
-    @app.action("set_opt_out")
-    def set_opt_out(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
-        ack()
+    def set_opt_out(action: dict, context: BoltContext, respond: Respond) -> None:
         _, record_id, extra = record_ref(action["value"])
         actor, wanted = actor_of(context), extra.get("opt_out")
         contact = directory.get_contact(actor, record_id)
@@ -63,23 +57,22 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
     def open_crm(ack: Ack) -> None:
         ack()  # a link button: Slack opens the URL; the click still has to be acknowledged
 
-    @app.action("open_note_modal")
-    def open_note_modal(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
-        ack()
+    def open_note_modal(body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
         kind, record_id, _ = record_ref(action["value"])
         name = directory.get(actor_of(context), kind, record_id).full_name
         client.views_open(trigger_id=body["trigger_id"], view=modals.note_modal(kind, record_id, name))
 
-    @app.action("open_edit_modal")
-    def open_edit_modal(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
-        ack()
+    def open_edit_modal(body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
         _, record_id, _ = record_ref(action["value"])
         contact = directory.get_contact(actor_of(context), record_id)
         client.views_open(trigger_id=body["trigger_id"], view=modals.edit_modal(contact))
 
-    @app.action("open_create_modal")
-    def open_create_modal(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
-        ack()
+    def open_create_modal(body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
         prefill = json.loads(action["value"])
         client.views_open(trigger_id=body["trigger_id"],
                           view=modals.create_modal(prefill.get("phone"), prefill.get("email")))
+
+    for action_id, work in (("view_record", view_record), ("share_record", share_record),
+                            ("set_opt_out", set_opt_out), ("open_note_modal", open_note_modal),
+                            ("open_edit_modal", open_edit_modal), ("open_create_modal", open_create_modal)):
+        after_ack(app.action(action_id), work, directory)

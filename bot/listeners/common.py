@@ -1,14 +1,23 @@
-"""What every listener shares: the acting user the middleware attached, and private replies."""
+"""What every listener shares: the acting user the middleware attached, private replies, and how work is run after
+Slack has its acknowledgement and how a failure is answered."""
 
 from __future__ import annotations
 
-from slack_bolt import BoltContext, Respond
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
 
 from bot import blocks, responses
 from bot.commands import Reply
 from bot.text import clip_escaped, escape
+from core.directory import Directory
 from core.errors import ContactsError
 from core.policy import Actor
+
+log = logging.getLogger(__name__)
 
 SOMETHING_WENT_WRONG = (":warning: Something went wrong on our side; it was logged. Changes are all-or-nothing, so "
                         "try again.")
@@ -36,3 +45,32 @@ def refusal(error: Exception) -> Reply:
 def refuse(respond: Respond, error: Exception) -> None:
     """Tell only the person who asked why nothing happened, below whatever they clicked."""
     answer(respond, refusal(error), below=True)
+
+
+def failed(error: Exception, context: BoltContext, directory: Directory) -> None:
+    """A listener failed: a refusal from core goes back to the person privately; anything else is logged, answered
+    with an apology, and its claim on the request released so that Slack's retry can do the work."""
+    if not isinstance(error, ContactsError):
+        log.error("a Slack request failed", exc_info=error)
+        if context.get("delivery"):
+            directory.release_delivery(context["delivery"])
+    if context.respond is not None:  # events have no one to answer
+        refuse(context.respond, error)
+
+
+def _acknowledge(ack: Ack) -> None:
+    ack()
+
+
+def after_ack(listen: Callable[..., Any], work: Callable[..., None], directory: Directory) -> None:
+    """Register ``work`` (which takes ``context``) to run once Slack has its acknowledgement, as a Bolt lazy
+    listener: the HTTP answer never waits for the directory or the Web API, and nothing polls for it."""
+
+    @functools.wraps(work)  # Bolt reads the arguments to pass from ``work`` itself
+    def lazy(**kwargs: Any) -> None:
+        try:
+            work(**kwargs)
+        except Exception as error:  # Bolt only logs what a lazy listener raises
+            failed(error, kwargs["context"], directory)
+
+    listen(ack=_acknowledge, lazy=[lazy])

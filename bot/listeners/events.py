@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
+from bot.listeners.common import after_ack
 from bot.settings import SlackSettings
 from bot.text import clip, escape
 from core.directory import Directory
@@ -27,8 +28,7 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
     watched = set(settings.screen_pop_channels)
     screen_pop_actor = Actor(settings.screen_pop_actor)
 
-    @app.event("message")
-    def screen_pop(event: dict, client: WebClient) -> None:
+    def screen_pop(event: dict, client: WebClient, context: BoltContext) -> None:
         if event.get("channel") not in watched or event.get("subtype") not in (None, "bot_message"):
             return
         if event.get("thread_ts") not in (None, event.get("ts")):
@@ -39,6 +39,8 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
             if found.contacts:
                 pop(client, event, text, found.contacts)
                 return
+
+    after_ack(app.event("message"), screen_pop, directory)
 
     def pop(client: WebClient, event: dict, text: str, contacts: list[Contact]) -> None:
         channel, ts = event["channel"], event["ts"]

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import modals
-from bot.listeners.common import actor_of
+from bot.listeners.common import actor_of, after_ack
 from bot.settings import SlackSettings
 from bot.text import clip
 from core.directory import Directory
@@ -20,9 +20,7 @@ OPTION_TEXT = 75
 
 
 def register(app: App, directory: Directory, settings: SlackSettings) -> None:
-    @app.shortcut("add_note_to_contact")
-    def add_note_shortcut(ack: Ack, shortcut: dict, client: WebClient) -> None:
-        ack()
+    def add_note_shortcut(shortcut: dict, client: WebClient, context: BoltContext) -> None:
         message = shortcut.get("message") or {}
         channel_id = shortcut["channel"]["id"]
         text = message.get("text") or ""
@@ -34,6 +32,8 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
         view = modals.message_note_modal(text, channel_id, shortcut["message_ts"], message.get("thread_ts"),
                                          permalink, cut=len(text) > modals.TEXT_INPUT_LIMIT)
         client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+
+    after_ack(app.shortcut("add_note_to_contact"), add_note_shortcut, directory)
 
     @app.options(modals.CONTACT_PICKER)
     def contact_options(ack: Ack, context: BoltContext, payload: dict) -> None:
