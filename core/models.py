@@ -28,7 +28,6 @@ from pydantic import (
 )
 
 from core.phones import DEFAULT_REGION, has_number, is_region, parse_phone, read_number
-from core.text import CONTROLS
 
 DEFAULT_DIVISION = "Home"
 
@@ -76,29 +75,8 @@ DivisionName = Annotated[
 ]
 
 
-CONTROL_RULE = "must not hold control characters (such as terminal escapes) or direction overrides"
-_CONTROL = re.compile(f"[{CONTROLS}]")
-
-
-def _holds_controls(value: Any) -> bool:
-    if isinstance(value, str):
-        return _CONTROL.search(value.replace("\r\n", "\n")) is not None  # a Windows line break is a line break
-    if isinstance(value, list | tuple):
-        return any(_holds_controls(v) for v in value)
-    return False
-
-
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_controls(cls, value: Any, info: ValidationInfo) -> Any:
-        # Text that a terminal would obey or that reorders what is shown never comes in. Records stored before this
-        # rule are read as they are: every front end shows such characters as stand-ins (core.text.inert).
-        if not (info.context or {}).get("stored") and _holds_controls(value):
-            raise ValueError(CONTROL_RULE)
-        return value
 
 
 class PhoneKind(StrEnum):

@@ -26,6 +26,8 @@ def words(text: str) -> list[str]:
 # Characters that act on a terminal or reorder text instead of showing: C0 controls but tab and line feed, DEL, C1
 # controls (ESC starts every escape sequence), and the bidirectional embeddings, overrides and isolates.
 CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+CONTROL_RULE = "must not hold control characters (such as terminal escapes) or direction overrides"
+_CONTROL = re.compile(f"[{CONTROLS}]")
 _SHOWN_INSTEAD = str.maketrans(
     {c: 0x2400 + c for c in (*range(0x09), *range(0x0B, 0x20))}  # Unicode's pictures of them: ␛ for ESC
     | {0x7F: 0x2421}
@@ -39,3 +41,7 @@ def inert(text: str) -> str:
     """``text`` with every control character shown as a visible stand-in of the same length (one character each,
     so styled ranges over it stay where they were): what a terminal or a chat shows of stored text."""
     return text.translate(_SHOWN_INSTEAD)
+
+
+def holds_controls(text: str) -> bool:
+    return _CONTROL.search(text.replace("\r\n", "\n")) is not None  # a Windows line break is a line break

@@ -10,8 +10,8 @@ import pytest
 from textual.geometry import Region
 
 from core.errors import ValidationFailed
-from core.models import CONTROL_RULE
 from core.policy import Actor
+from core.text import CONTROL_RULE
 from tests.conftest import store
 from tests.test_cli import run
 from tests.tui.conftest import make_app, settle
@@ -80,3 +80,14 @@ def test_contacts_lookup_prints_stand_ins(tmp_path):
     assert not RAW_CONTROLS.search(result.stdout)
     as_json = run(data_dir, "lookup", "--json", "mallory")
     assert "\\u001b[2J" in as_json.stdout and "\x1b" not in as_json.stdout  # JSON escapes them: exact, inert
+
+
+def test_notes_stored_before_the_rule_are_still_read(directory):
+    record_id = plant(directory, "Mallory")
+    note = directory.add_note(ADMIN, "contact", record_id, "placeholder")
+    document = store(directory).get("notes", note.id)
+    with store(directory).transaction():
+        store(directory).replace("notes", note.id, {**document, "text": f"Call {ATTACK} back"})
+    directory.refresh(ADMIN)
+    assert [n.text for n in directory.notes(ADMIN, "contact", record_id)] == [f"Call {ATTACK} back"]
+    assert directory.profile(ADMIN, "contact", record_id).notes[0].text.startswith("Call \x1b")

@@ -4,7 +4,7 @@ see it, one validation helper and the audit trail."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -17,6 +17,7 @@ from core.kinds import RecordKind
 from core.models import PATTERN_RULES, AuditEntry, Contact, Organization
 from core.policy import Action, Actor, Policy
 from core.repository import Repository
+from core.text import CONTROL_RULE, holds_controls
 
 Party = Contact | Organization
 SYSTEM_FIELDS = frozenset({"id", "version", "created_at", "modified_at"})
@@ -32,6 +33,18 @@ def utc_now() -> datetime:
 def dump(record: BaseModel) -> dict[str, Any]:
     """The stored form of a record: JSON types, without the id (the store keys it) or empty optional fields."""
     return record.model_dump(mode="json", exclude_none=True, exclude_defaults=True, exclude={"id"})
+
+
+def _controls(value: Any, path: str) -> Iterator[FieldProblem]:
+    if isinstance(value, str):
+        if holds_controls(value):
+            yield FieldProblem(path or "record", value, CONTROL_RULE)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _controls(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _controls(item, f"{path}.{index}")
 
 
 def problems_of(error: ValidationError, prefix: str = "") -> list[FieldProblem]:
@@ -53,9 +66,13 @@ def problems_of(error: ValidationError, prefix: str = "") -> list[FieldProblem]:
 
 
 def validated(model: type[Model], data: Any, *, prefix: str = "", context: dict[str, Any] | None = None) -> Model:
-    """``data`` as a ``model``, or ValidationFailed naming each field that breaks a rule."""
+    """``data`` as a ``model``, or ValidationFailed naming each field that breaks a rule. Text that a terminal would
+    obey or that reorders what is shown never comes in (records stored before this rule are read as they are, and
+    every front end shows such characters as stand-ins: ``core.text.inert``)."""
     if not isinstance(data, Mapping):
         raise ValidationFailed.one(prefix.rstrip(".") or "record", data, "must be an object of named fields")
+    if controls := list(_controls(data, prefix.rstrip("."))):
+        raise ValidationFailed(controls)
     try:
         return model.model_validate(data, context=context)
     except ValidationError as error:
