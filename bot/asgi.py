@@ -8,6 +8,7 @@ is safe across processes, and a request Slack repeats is acted on once whichever
 
 from __future__ import annotations
 
+import gc
 import os
 
 from bot.app import build_app
@@ -24,3 +25,4 @@ application = BodyLimit(asgi_app(
               signing_secret=_secret, api_url=os.environ.get("SLACK_API_URL")),
     _secret,
 ), Limits.body_bytes)
+gc.freeze()  # the store's objects live as long as the worker (see bot.main)

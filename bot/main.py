@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -46,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     app = build_app(directory, settings, token=token, signing_secret=secret or "socket-mode",
                     api_url=os.environ.get("SLACK_API_URL"))
+    # What the store loaded lives as long as the bot: the cycle collector need not walk its millions of objects on
+    # every full collection, each of which held up the requests of that moment (as in the terminal UI).
+    gc.freeze()
     try:
         if app_token:
             serve_socket_mode(app, app_token)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext
 
 from bot.commands import changes_anything
 from bot.listeners import actions, commands, events, shortcuts, views
@@ -45,16 +45,13 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
         next()
 
     @app.middleware
-    def once(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
-        """A request Slack sends again (an event redelivered with X-Slack-Retry-Num, a signed command replayed within
-        its five minutes) is acknowledged and otherwise ignored: it was acted on the first time."""
+    def name_the_delivery(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
+        """What makes a repeat of this request recognisable (see ``common.first_time``, which claims it after the
+        acknowledgement: a claim is a durable write, and Slack's 3 s clock must never wait for the directory)."""
         key = delivery_key(body)
         if key is not None:
-            if not directory.claim_delivery(key):
-                return BoltResponse(status=200, body="")
             context["delivery"] = key
         next()
-        return None
 
     @app.error
     def answer_failure(error: Exception, context: BoltContext) -> None:

@@ -47,13 +47,25 @@ def refuse(respond: Respond, error: Exception) -> None:
     answer(respond, refusal(error), below=True)
 
 
+def first_time(context: BoltContext, directory: Directory) -> bool:
+    """False for a request Slack sent again (a replayed command or click, a redelivered event) that was acted on
+    already, in this process or any other on the directory: it must do nothing. The claim is durable."""
+    key = context.get("delivery")
+    return key is None or directory.claim_delivery(key)
+
+
+def forget(context: BoltContext, directory: Directory) -> None:
+    """Nothing was done for this request after all: let a repeat of it through."""
+    if context.get("delivery"):
+        directory.release_delivery(context["delivery"])
+
+
 def failed(error: Exception, context: BoltContext, directory: Directory) -> None:
     """A listener failed: a refusal from core goes back to the person privately; anything else is logged, answered
     with an apology, and its claim on the request released so that Slack's retry can do the work."""
     if not isinstance(error, ContactsError):
         log.error("a Slack request failed", exc_info=error)
-        if context.get("delivery"):
-            directory.release_delivery(context["delivery"])
+        forget(context, directory)
     if context.respond is not None:  # events have no one to answer
         refuse(context.respond, error)
 
@@ -69,7 +81,8 @@ def after_ack(listen: Callable[..., Any], work: Callable[..., None], directory: 
     @functools.wraps(work)  # Bolt reads the arguments to pass from ``work`` itself
     def lazy(**kwargs: Any) -> None:
         try:
-            work(**kwargs)
+            if first_time(kwargs["context"], directory):
+                work(**kwargs)
         except Exception as error:  # Bolt only logs what a lazy listener raises
             failed(error, kwargs["context"], directory)
 

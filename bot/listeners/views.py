@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot import blocks, modals
-from bot.listeners.common import actor_of
+from bot.listeners.common import actor_of, first_time, forget
 from bot.settings import SlackSettings
 from bot.text import clip, clip_escaped, escape
 from core.directory import Directory
@@ -37,21 +37,27 @@ def field_errors(error: ValidationFailed, inputs: dict[str, str], fallback: str)
 
 
 def submitted(ack: Ack, work: Callable[[], str], inputs: dict[str, str], fallback: str, done: str,
-              failed: str, changed_meanwhile: Callable[[], str] | None = None) -> None:
+              failed: str, changed_meanwhile: Callable[[], str] | None = None, *, context: BoltContext,
+              directory: Directory) -> None:
     """Run ``work`` (it returns what to tell the person) and close the modal on a confirmation; a refusal
     shows under the inputs (a rule broken), or replaces the modal. A change someone else saved meanwhile is never
-    overwritten: ``changed_meanwhile`` says what it was, or the refusal shows under the inputs."""
+    overwritten: ``changed_meanwhile`` says what it was, or the refusal shows under the inputs. A submission sent
+    again (a replay) is acknowledged and does nothing."""
+    if not first_time(context, directory):
+        ack()
+        return
     try:
         text = work()
-    except ValidationFailed as error:
-        ack(response_action="errors", errors=field_errors(error, inputs, fallback))
-    except Conflict as error:
-        if changed_meanwhile is None:
+    except ContactsError as error:
+        forget(context, directory)  # nothing was saved
+        if isinstance(error, ValidationFailed):
+            ack(response_action="errors", errors=field_errors(error, inputs, fallback))
+        elif isinstance(error, Conflict) and changed_meanwhile is not None:
+            ack(response_action="update", view=saved(failed, changed_meanwhile()))
+        elif isinstance(error, Conflict):
             ack(response_action="errors", errors={fallback: clip(str(error), 150)})
         else:
-            ack(response_action="update", view=saved(failed, changed_meanwhile()))
-    except ContactsError as error:
-        ack(response_action="update", view=saved(failed, f":warning: {escape(error)}"))
+            ack(response_action="update", view=saved(failed, f":warning: {escape(error)}"))
     else:
         ack(response_action="update", view=saved(done, text))
 
@@ -65,7 +71,8 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
             directory.add_note(actor_of(context), meta["kind"], int(meta["id"]), modals.values(view)["text"] or "")
             return "The note was added."
 
-        submitted(ack, add, {"text": "text"}, "text", "Note saved", "Note not saved")
+        submitted(ack, add, {"text": "text"}, "text", "Note saved", "Note not saved", context=context,
+                  directory=directory)
 
     @app.view(modals.MESSAGE_NOTE_MODAL)
     def message_note_submitted(ack: Ack, context: BoltContext, view: dict) -> None:
@@ -86,7 +93,8 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
             name = directory.get_contact(actor, contact_id).full_name
             return f"The message is now a note on *{escape(name)}*."
 
-        submitted(ack, add, {"text": "text"}, "contact", "Note saved", "Note not saved")
+        submitted(ack, add, {"text": "text"}, "contact", "Note saved", "Note not saved", context=context,
+                  directory=directory)
 
     @app.view(modals.CREATE_MODAL)
     def create_submitted(ack: Ack, context: BoltContext, view: dict) -> None:
@@ -101,7 +109,8 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
             contact = directory.create(actor_of(context), "contact", data)
             return f"*{escape(contact.full_name)}* was added."
 
-        submitted(ack, create, {**CONTACT_INPUTS, "emails": "email"}, "first_name", "Contact created", "Not created")
+        submitted(ack, create, {**CONTACT_INPUTS, "emails": "email"}, "first_name", "Contact created", "Not created",
+                  context=context, directory=directory)
 
     @app.view(modals.EDIT_MODAL)
     def edit_submitted(ack: Ack, context: BoltContext, view: dict) -> None:
@@ -129,4 +138,5 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
                     "(it would have undone theirs):\n" + "\n".join(lines[:10]) +
                     "\nOpen *Edit* on the card again to start from what is there now.")
 
-        submitted(ack, edit, CONTACT_INPUTS, "first_name", "Contact saved", "Not saved", changed_meanwhile)
+        submitted(ack, edit, CONTACT_INPUTS, "first_name", "Contact saved", "Not saved", changed_meanwhile,
+                  context=context, directory=directory)

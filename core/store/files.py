@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import re
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,7 +34,7 @@ import orjson
 
 from core.errors import CorruptStore, StoreBusy, StoreError
 from core.private_files import FILE_MODE, open_private, private_directory
-from core.store import journal, snapshot
+from core.store import journal, sidecar, snapshot
 from core.store.disk import fsync_directory, io_error
 
 LOCK_TIMEOUT_SECONDS = 30.0
@@ -49,10 +48,6 @@ _SIDECAR_TEMPORARY = re.compile(r"^store\.\d+\.indexes\.(\d+)\.tmp$")
 # (table, document id, the document as JSON bytes, or None for a removal)
 Op = tuple[str, int, bytes | None]
 Apply = Callable[[str, int, bytes | None], None]
-
-
-def _sidecar_trailer(crc: str) -> bytes:
-    return b'\n{"end":true,"crc32":"%s"}\n' % crc.rjust(8, "0").encode()
 
 
 def _process_alive(pid: int) -> bool:
@@ -368,59 +363,19 @@ class StoreFiles:
     def sidecar_path(self, generation: int) -> Path:
         return self.directory / f"store.{generation}.indexes"
 
-    def write_sidecar(self, signature: str, indexes: Iterable[tuple[str, tuple[bytes, ...]]]) -> None:
-        """Save the indexes of the current snapshot (the caller's state must be exactly that snapshot).
+    def _sidecar_header(self, signature: str) -> sidecar.Header:
+        return {"generation": self.generation, "snapshot_crc32": self.snapshot_crc, "signature": signature}
 
-        Layout: a header line, then per index a JSON line naming it and the byte lengths of its parts followed
-        by those parts, then a trailer line with the CRC-32 of everything before it.
-        """
+    def write_sidecar(self, signature: str, indexes: Iterable[tuple[str, tuple[bytes, ...]]]) -> None:
+        """Save the indexes of the current snapshot (the caller's state must be exactly that snapshot)."""
         path = self.sidecar_path(self.generation)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        header = orjson.dumps({"generation": self.generation, "snapshot_crc32": self.snapshot_crc,
-                               "signature": signature}) + b"\n"
-        crc = zlib.crc32(header)
-        try:
-            with open(open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "wb", buffering=1 << 20) as out:
-                out.write(header)
-                for name, parts in indexes:
-                    for piece in (orjson.dumps({"index": name, "parts": [len(p) for p in parts]}) + b"\n", *parts):
-                        crc = zlib.crc32(piece, crc)
-                        out.write(piece)
-                out.write(_sidecar_trailer(f"{crc & 0xFFFFFFFF:08x}"))
-            os.replace(temporary, path)
-        except OSError:
-            temporary.unlink(missing_ok=True)  # saved indexes only speed up opening: without them it rebuilds
-            return
-        if not self.snapshot_path(self.generation).exists():  # a compaction elsewhere retired this generation
+        saved = sidecar.write(path, self._sidecar_header(signature), indexes)
+        if saved and not self.snapshot_path(self.generation).exists():  # a compaction elsewhere retired it
             path.unlink(missing_ok=True)
 
     def read_sidecar(self, signature: str) -> dict[str, list[bytes]] | None:
         """The saved indexes of the current snapshot, or None if there are none that can be trusted."""
-        try:
-            data = self.sidecar_path(self.generation).read_bytes()
-        except FileNotFoundError:
-            return None
-        expected = {"generation": self.generation, "snapshot_crc32": self.snapshot_crc, "signature": signature}
-        try:
-            body_end = len(data) - len(_sidecar_trailer(""))  # binary parts may hold newlines: the trailer's size is fixed
-            if data[body_end:] != _sidecar_trailer(journal.crc(data[:body_end])):
-                return None
-            position = data.index(b"\n") + 1
-            if orjson.loads(data[:position]) != expected:
-                return None
-            indexes: dict[str, list[bytes]] = {}
-            while position < body_end:
-                line_end = data.index(b"\n", position) + 1
-                entry = orjson.loads(data[position:line_end])
-                position = line_end
-                parts = []
-                for length in entry["parts"]:
-                    parts.append(data[position:position + length])
-                    position += length
-                indexes[entry["index"]] = parts
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return None
-        return indexes
+        return sidecar.read(self.sidecar_path(self.generation), self._sidecar_header(signature))
 
     def _create_journal(self, generation: int) -> None:
         path = self.journal_path(generation)
