@@ -23,6 +23,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from bot_bench import free_port, run_bot  # noqa: E402
 from store_bench import machine, percentile  # noqa: E402
+from transfer_bench import _directory as fields_the_file_fills  # noqa: E402
 from transfer_bench import write_csv  # noqa: E402
 
 from core.bootstrap import open_directory  # noqa: E402
@@ -89,8 +90,8 @@ def main() -> None:
     ):
         data_dir = args.work_dir / "import-and-agents"
         shutil.rmtree(data_dir, ignore_errors=True)
-        directory = open_directory(data_dir)
-        directory.create(Actor("bench"), "contact", {"first_name": "Ann", "last_name": "Lee"})
+        directory, admin = fields_the_file_fills(data_dir)
+        directory.create(admin, "contact", {"first_name": "Ann", "last_name": "Lee"})
         directory.close()
         full = ([*command, "--data-dir", str(data_dir), "import", str(source)] if command[1] == "-m"
                 else [*command, str(data_dir), str(source)])
