@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from core.errors import StoreError
-from core.indexes import INDEX_VERSION, INDEXES
+from core.indexes import INDEX_VERSION, INDEXES, UNREFERENCED_TABLES
 from core.store.table import ContactsDB
 
 
@@ -46,7 +46,7 @@ class TinyDBRepository:
     """The embedded store: TinyDB over ``JournalStorage`` in a data directory."""
 
     def __init__(self, directory: Path):
-        self.db = ContactsDB(directory, indexes=INDEXES, index_version=INDEX_VERSION)
+        self.db = ContactsDB(directory, indexes=INDEXES, index_version=INDEX_VERSION, renumbered=UNREFERENCED_TABLES)
         self._storage = self.db.storage
 
     def transaction(self, *, optimistic: bool = False) -> AbstractContextManager[None]:

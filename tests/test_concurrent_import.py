@@ -23,18 +23,23 @@ def people_csv(path: Path, count: int) -> Path:
 def test_an_agent_saves_a_note_while_an_import_runs(data_dir, tmp_path):
     importing, agent = open_directory(data_dir), open_directory(data_dir)
     ann = agent.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee"})
-    saved_during = []
+    saved_during, progress = [], []
 
     def meanwhile(done: int, total: int) -> None:
+        progress.append(done)
         if done and not saved_during:  # mid-import: the agent writes from another handle
             saved_during.append(agent.add_note(ADMIN, "contact", ann.id, "Called during the import").id)
             assert not agent.lookup(ADMIN, "person0@import.example").contacts  # nothing of the import shows yet
 
     result = import_file(importing, ADMIN, people_csv(tmp_path / "people.csv", 1200), progress=meanwhile)
     assert saved_during and result.report.written
+    assert progress == sorted(progress)  # worked out once: both audit trails kept, none taken for a conflict
     fresh = open_directory(data_dir)
     assert [n.text for n in fresh.notes(ADMIN, "contact", ann.id)] == ["Called during the import"]
     assert fresh.count(ADMIN, "contact") == 1201
+    assert [e.action for e in fresh.history(ADMIN, "contact", ann.id)][:1] == ["note added"]  # its audit entry too
+    imported = fresh.lookup(ADMIN, "person7@import.example").contacts[0]
+    assert [e.action for e in fresh.history(ADMIN, "contact", imported.id)] == ["import"]
 
 
 def test_a_change_to_a_record_the_import_also_changes_makes_it_work_out_again(data_dir, tmp_path):

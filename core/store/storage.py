@@ -84,9 +84,11 @@ class _Reading:
 
 class JournalStorage(Storage):
     def __init__(self, path: str | Path, indexes: Iterable[IndexSpec] = (), *, index_version: str = "1",
-                 compact_ratio: float = 0.25):
+                 compact_ratio: float = 0.25, renumbered: Iterable[str] = ()):
         """``index_version`` names the version of the index key functions: change it when they change, so that
-        indexes saved by an older release are rebuilt rather than trusted."""
+        indexes saved by an older release are rebuilt rather than trusted. ``renumbered``: tables whose entries
+        nothing refers to by id, which an optimistic transaction may move to other ids (see ``_rebase_locked``)."""
+        self._renumbered = frozenset(renumbered)
         directory = Path(path)
         require_store_directory(directory)
         self._files = StoreFiles(directory)
@@ -285,10 +287,7 @@ class JournalStorage(Storage):
                     yield
                     if self._pending:
                         with self._files.locked():
-                            touched = self._files.committed_since()
-                            if touched is None or not self._pending.keys().isdisjoint(touched):
-                                raise ConcurrentChange("records this work changes were changed meanwhile")
-                            self._files.catch_up(self._apply, self._reload, writing=True)  # theirs, beside ours
+                            self._rebase_locked()
                             self._commit_locked()
                 return
             with self._files.locked():
@@ -296,6 +295,29 @@ class JournalStorage(Storage):
                 with self._changes():
                     yield
                     self._commit_locked()
+
+    def _rebase_locked(self) -> None:
+        """Put what others committed during an optimistic transaction beside its own changes, or refuse.
+
+        Entries of tables that nothing refers to by id (the audit trail, delivery claims: ``renumbered``) that both
+        sides added under the same new id are no conflict: ours move to fresh ids. Any other record both changed is."""
+        touched = self._files.committed_since()
+        if touched is None:
+            raise ConcurrentChange("the store was compacted or replaced while this work was worked out")
+        assert self._pending is not None
+        clashes = self._pending.keys() & set(touched)
+        if any(table not in self._renumbered for table, _ in clashes):
+            raise ConcurrentChange("records this work changes were changed meanwhile")
+        moved = []
+        for table, doc_id in sorted(clashes):
+            raw = self._pending.pop((table, doc_id))
+            self._apply(table, doc_id, None)  # an entry new here: theirs under this id comes with the catch-up
+            if raw is not None:
+                moved.append((table, raw))
+        self._undo = [entry for entry in self._undo if (entry[0], entry[1]) not in clashes]
+        self._files.catch_up(self._apply, self._reload, writing=True)  # theirs, beside ours
+        for table, raw in moved:
+            self.put_raw(table, self.next_id(table), raw)
 
     @contextmanager
     def _changes(self) -> Iterator[None]:
