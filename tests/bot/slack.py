@@ -169,11 +169,14 @@ class SlackSender:
         })
 
     def interactive(self, payload: dict[str, Any], **signing: Any) -> Response:
+        return self.post(self.interactive_body(payload), "application/x-www-form-urlencoded", **signing)
+
+    def interactive_body(self, payload: dict[str, Any]) -> str:
+        """An interactivity payload's form body, as Slack posts it."""
         base = {"team": TEAM, "api_app_id": "A0CONTACTS", "token": "deprecated"}
         if payload["type"] != "block_suggestion":  # what a person does gets a trigger; typing in a picker does not
             base["trigger_id"] = trigger_id()
-        return self.post(urlencode({"payload": json.dumps({**base, **payload})}),
-                         "application/x-www-form-urlencoded", **signing)
+        return urlencode({"payload": json.dumps({**base, **payload})})
 
     def action(self, action_id: str, value: str, *, user: str = "U0ADMIN", response: str = "r2") -> Response:
         return self.interactive({
@@ -185,16 +188,18 @@ class SlackSender:
         })
 
     def view_submission(self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U0ADMIN") -> Response:
+        return self.interactive(self.view_submission_payload(view, values, user=user))
+
+    def view_submission_payload(self, view: dict[str, Any], values: dict[str, Any], *,
+                                user: str = "U0ADMIN") -> dict[str, Any]:
         state = {}
         for block_id, value in values.items():
             if isinstance(value, dict):
                 state[block_id] = {"picker": {"type": "external_select", "selected_option": value}}
             else:
                 state[block_id] = {"value": {"type": "plain_text_input", "value": value}}
-        return self.interactive({
-            "type": "view_submission", "user": {"id": user, "username": user.lower()},
-            "view": {**view, "type": "modal", "id": "V1", "state": {"values": state}},
-        })
+        return {"type": "view_submission", "user": {"id": user, "username": user.lower()},
+                "view": {**view, "type": "modal", "id": "V1", "state": {"values": state}}}
 
     def options(self, action_id: str, value: str, *, user: str = "U0ADMIN") -> Response:
         return self.interactive({

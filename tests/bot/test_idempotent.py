@@ -4,6 +4,7 @@ of several bot processes on the same data directory receives the repeat."""
 
 from __future__ import annotations
 
+import json
 import time
 
 from tests.bot.conftest import ADMIN
@@ -55,3 +56,16 @@ def test_a_repeat_sent_to_another_bot_process_is_ignored_too(start_bot, fake_sla
         assert not directory.get_contact(ADMIN, 1).survey_opt_out
     finally:
         other.close()
+
+
+def test_a_replayed_modal_submission_adds_one_note(slack, fake_slack, directory):
+    before = len(directory.notes(ADMIN, "contact", 1))
+    slack.action("open_note_modal", '{"kind": "contact", "id": 1}', user="U0AGENT")
+    view = fake_slack.wait("/api/views.open")[0].params["view"]
+    body = slack.interactive_body(slack.view_submission_payload(view, {"text": "Asked for a quote"}, user="U0AGENT"))
+    stamp = int(time.time())
+    answers = [slack.post(body, FORM, timestamp=stamp) for _ in range(3)]
+    assert all(answer.status == 200 for answer in answers)
+    assert json.loads(answers[0].body)["response_action"] == "update"  # the first closes the modal
+    assert [answer.body for answer in answers[1:]] == ["", ""]  # the repeats are acknowledged, nothing more
+    assert len(directory.notes(ADMIN, "contact", 1)) == before + 1

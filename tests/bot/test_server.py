@@ -80,3 +80,17 @@ def test_a_client_trickling_its_request_is_cut_off_and_others_are_served(directo
         assert time.monotonic() - started < 5
     finally:
         server.stop()
+
+
+def test_a_chunked_body_past_the_limit_is_cut_off(directory, fake_slack):
+    app = build_app(directory, slack_settings(directory.settings), token="xoxb-test", signing_secret=SECRET,
+                    api_url=fake_slack.api_url)
+    server = http_server(app, SECRET, limits=Limits(body_bytes=4096))
+    try:
+        chunk = b"x" * 1024
+        body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(8)) + b"0\r\n\r\n"
+        status, _ = raw_post(server.port, body, {"Content-Type": FORM, "Transfer-Encoding": "chunked",
+                                                 "Connection": "close"})
+        assert status == 413
+    finally:
+        server.stop()
