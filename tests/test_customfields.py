@@ -89,7 +89,7 @@ def test_unknown_field_lists_the_known_ones(schema_directory):
 
 def test_identifiers_are_unique_case_insensitively(schema_directory):
     first = contact_with(schema_directory, customer_id="CUS-9")
-    with pytest.raises(ValidationFailed, match=f"contact {first.id} already has it"):
+    with pytest.raises(ValidationFailed, match="another contact already has it"):
         contact_with(schema_directory, customer_id="cus-9")
     assert schema_directory.update(ADMIN, "contact", first.id, {"title": "CTO"}).custom_fields == {"customer_id": "CUS-9"}
 

@@ -107,7 +107,8 @@ class Validation(Service):
             if others:
                 clashes.append(FieldProblem(
                     f"custom_fields.{key}", value,
-                    f"{spec.label!r} is an identifier and {kind} {min(others)} already has it",
+                    # not which one: it may be in a division the person cannot see
+                    f"{spec.label!r} is an identifier and another {kind} already has it",
                 ))
         return clashes
 
