@@ -25,6 +25,7 @@ from tinydb.storages import Storage
 from core.errors import ConcurrentChange, StoreError
 from core.store.files import Op, StoreFiles, require_store_directory
 from core.store.indexes import Index, IndexSpec
+from core.store.views import DocsView, Reading
 
 logger = logging.getLogger(__name__)
 
@@ -34,54 +35,6 @@ MIN_COMPACT_BYTES = 8 << 20
 MAX_JOURNAL_BYTES = 64 << 20
 
 
-class DocsView(Mapping[str, dict]):
-    """One table as TinyDB's ``Table`` reads it: string ids to documents, decoded on access."""
-
-    def __init__(self, docs: dict[int, bytes]):
-        self._docs = docs
-
-    def __getitem__(self, key: str | int) -> dict:
-        return orjson.loads(self._docs[int(key)])
-
-    def __contains__(self, key: object) -> bool:
-        try:
-            return int(key) in self._docs  # type: ignore[call-overload]  # any key; not a number: not there
-        except (TypeError, ValueError):
-            return False
-
-    def __iter__(self) -> Iterator[str]:
-        return (str(k) for k in list(self._docs))
-
-    def __len__(self) -> int:
-        return len(self._docs)
-
-    def items(self):  # TinyDB iterates a table's items: decoded one by one, as it asks
-        return ((str(k), orjson.loads(v)) for k, v in list(self._docs.items()))
-
-
-class _Reading:
-    """The context ``JournalStorage.reading()`` returns: a plain class, as this sits on every lookup's path."""
-
-    __slots__ = ("_storage",)
-
-    def __init__(self, storage: JournalStorage):
-        self._storage = storage
-
-    def __enter__(self) -> None:
-        storage = self._storage
-        storage._mutex.acquire()
-        try:
-            storage._refresh()
-        except BaseException:
-            storage._mutex.release()
-            raise
-        storage._reading += 1
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._storage._reading -= 1
-        self._storage._mutex.release()
-
-
 class JournalStorage(Storage):
     def __init__(self, path: str | Path, indexes: Iterable[IndexSpec] = (), *, index_version: str = "1",
                  compact_ratio: float = 0.25, renumbered: Iterable[str] = ()):
@@ -89,6 +42,7 @@ class JournalStorage(Storage):
         indexes saved by an older release are rebuilt rather than trusted. ``renumbered``: tables whose entries
         nothing refers to by id, which an optimistic transaction may move to other ids (see ``_rebase_locked``)."""
         self._renumbered = frozenset(renumbered)
+        self._compact_after = 0  # journal size before which no compaction is tried again after one failed
         directory = Path(path)
         require_store_directory(directory)
         self._files = StoreFiles(directory)
@@ -104,7 +58,7 @@ class JournalStorage(Storage):
         self._next_in_transaction: dict[str, int] = {}
         self._compact_ratio = compact_ratio
         self._reading = 0
-        self._reading_view = _Reading(self)
+        self._reading_view = Reading(self)
         self.revision = 0
         self._signature = index_version + ":" + ",".join(sorted(self._indexes))
         self._tables = self._files.open()
@@ -184,7 +138,7 @@ class JournalStorage(Storage):
 
     # ----- reading
 
-    def reading(self) -> _Reading:
+    def reading(self) -> Reading:
         """A consistent view for several reads: other processes' commits are picked up once, at the start."""
         return self._reading_view
 
@@ -344,14 +298,18 @@ class JournalStorage(Storage):
         else:
             self._files.append(ops)
         self._pending, self._undo = {}, []  # on disk: nothing to undo any more
-        if self._files.journal_bytes > min(
+        journal = self._files.journal_bytes
+        if journal >= self._compact_after and journal > min(
             max(MIN_COMPACT_BYTES, self._files.snapshot_bytes * self._compact_ratio), MAX_JOURNAL_BYTES
         ):
             try:
                 self._compact_locked()
+                self._compact_after = 0
             except StoreError as error:
                 # The commit above is on disk: a compaction that could not run (a full disk) must not make it
-                # look failed. The journal keeps growing and the next commit tries again.
+                # look failed. It is tried again once the journal has grown by as much again, not on every commit
+                # (each try writes a whole snapshot before finding there is no room for it).
+                self._compact_after = journal + MIN_COMPACT_BYTES
                 logger.warning("compaction postponed: %s", error)
 
     def _require_transaction(self) -> dict[tuple[str, int], bytes | None]:
