@@ -97,3 +97,17 @@ def test_more_than_1000_matches_asks_to_refine(directory):
 
 def test_nothing_typed_finds_nothing(directory, people):
     assert directory.search(ADMIN, "  ...  ").total == 0
+
+
+def test_a_search_typed_a_key_at_a_time_sees_changes_made_between_keys(directory, data_dir):
+    """Words matched for earlier keys are remembered, but never past a change, in this process or another."""
+    from tests.conftest import open_directory
+
+    directory.create(ADMIN, "contact", {"first_name": "Orla", "last_name": "Brennan"})
+    assert len(directory.browse(ADMIN, "contact", "o br")) == 1
+    other = open_directory(data_dir)
+    other.create(ADMIN, "contact", {"first_name": "Oisin", "last_name": "Brady"})
+    other.close()
+    assert len(directory.browse(ADMIN, "contact", "o bra")) == 1  # "o" again: it must include Oisin now
+    assert {r.name for r in directory.rows(ADMIN, "contact", directory.browse(ADMIN, "contact", "o br"))} == {
+        "Orla Brennan", "Oisin Brady"}

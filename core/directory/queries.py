@@ -89,6 +89,7 @@ class Queries(Notes, Organizations):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._orders: dict[RecordKind, tuple[int, list[int]]] = {}
+        self._word_matches = search.WordMatches()
 
     def reading(self) -> AbstractContextManager[None]:
         """Several reads that see one consistent state (an export, a report)."""
@@ -164,7 +165,7 @@ class Queries(Notes, Organizations):
         if not text and visible is None:
             return list(order)
         if text:
-            wanted = search.matching_ids(self._repo, record_kind, text, self.region, visible)
+            wanted = search.matching_ids(self._repo, record_kind, text, self.region, visible, self._word_matches)
         else:
             wanted = search.visible_only(self._repo, record_kind, set(order), visible)
         if len(wanted) == len(order):  # a broad prefix ("e" for every address at example.com) matches everything

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -116,9 +118,41 @@ def _term_matches(repo: Repository, kind: str, term: str, divisions: set[str] | 
     return ids
 
 
-def matching_ids(repo: Repository, kind: str, query: str, region: str, divisions: set[str] | None) -> set[int]:
+class WordMatches:
+    """What each word of recent searches matched, kept until anything changes. Typing "o'brien" a key at a time
+    asks for the words "o" and "br" again and again, and a one-letter word can match every record (a quarter of a
+    keystroke's time at 100,000 contacts). Bounded by the ids it holds; the sets it returns are not to be changed."""
+
+    def __init__(self, budget: int = 500_000):
+        self._budget, self._size, self._revision = budget, 0, -1
+        self._held: OrderedDict[tuple[str, str, frozenset[str] | None], set[int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, repo: Repository, kind: str, term: str, divisions: set[str] | None) -> set[int]:
+        key = (kind, term, None if divisions is None else frozenset(divisions))
+        with self._lock:
+            if repo.revision() != self._revision:
+                self._held.clear()
+                self._size, self._revision = 0, repo.revision()
+            found = self._held.get(key)
+            if found is not None:
+                self._held.move_to_end(key)
+                return found
+        found = _term_matches(repo, kind, term, divisions)
+        with self._lock:
+            if len(found) <= self._budget and key not in self._held:
+                self._held[key] = found
+                self._size += len(found)
+                while self._size > self._budget:
+                    self._size -= len(self._held.popitem(last=False)[1])
+        return found
+
+
+def matching_ids(repo: Repository, kind: str, query: str, region: str, divisions: set[str] | None,
+                 remembered: WordMatches | None = None) -> set[int]:
     """Every id of ``kind`` in ``divisions`` (None: all) matching ``query``: all its words as prefixes, or its
-    digits for a phone number. A record is found through a linked one only if that one is visible too."""
+    digits for a phone number. A record is found through a linked one only if that one is visible too. The result
+    is read only (it may be ``remembered``'s own set)."""
     if looks_like_phone(query):
         _, found = phone_matches(repo, query, region, (kind,))
         return visible_only(repo, kind, found[kind] | repo.find_prefix(f"{kind}.digits", digits_of(query)),
@@ -126,11 +160,15 @@ def matching_ids(repo: Repository, kind: str, query: str, region: str, divisions
     terms = sorted(set(words(query)), key=len, reverse=True)  # longer words narrow fastest
     if not terms:
         return set()
-    ids = _term_matches(repo, kind, terms[0], divisions)
+
+    def matches(term: str) -> set[int]:
+        return remembered.get(repo, kind, term, divisions) if remembered else _term_matches(repo, kind, term, divisions)
+
+    ids = matches(terms[0])
     for term in terms[1:]:
         if not ids:
             break
-        ids &= _term_matches(repo, kind, term, divisions)
+        ids = ids & matches(term)
     return visible_only(repo, kind, ids, divisions)
 
 
