@@ -16,6 +16,10 @@ from tui.screens.main_screen import MainScreen
 THEMES = ("textual-dark", "textual-light")
 
 
+COLLECT_EVERY = 2.0  # seconds between runs of the cycle collector while the app is open
+FULL_COLLECTION_EVERY = 30  # of those, every 30th looks at everything (once a minute)
+
+
 class ContactsApp(App[None]):
     CSS_PATH = "contacts.tcss"
     # Every screen is "-narrow" in a small terminal (80 columns): lists, forms and dialogs give up room there.
@@ -36,8 +40,20 @@ class ContactsApp(App[None]):
         # The records the store loaded live as long as the app: the cycle collector need not walk their millions of
         # objects again on every full collection, each of which paused a keystroke for a tenth of a second or more.
         gc.freeze()
+        # And it runs on a clock instead of whenever allocations pass a count, which is mid-keystroke (a search
+        # allocates most): a collection there added tens of milliseconds to a key, at random.
+        gc.disable()
+        self._collections = 0
+        self.set_interval(COLLECT_EVERY, self._collect_cycles)
         self.theme = THEMES[0]
         self.push_screen(MainScreen())
+
+    def _collect_cycles(self) -> None:
+        self._collections += 1
+        gc.collect(2 if self._collections % FULL_COLLECTION_EVERY == 0 else 1)  # young ones take a millisecond
+
+    def on_unmount(self) -> None:
+        gc.enable()
 
     def action_toggle_theme(self) -> None:
         self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
