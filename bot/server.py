@@ -6,7 +6,6 @@ does not parse is 400, so Bolt never logs a stranger's request body, and nothing
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qsl
@@ -22,7 +21,6 @@ from serving.server import ServerThread, serve
 EVENTS_PATH = "/slack/events"
 DISPATCH_THREADS = 16  # Bolt acknowledges within milliseconds and runs listeners on its own pool
 ASGIApp = Callable[[dict, Callable, Callable], Awaitable[None]]
-log = logging.getLogger(__name__)
 
 
 class Malformed(ValueError):
@@ -38,20 +36,18 @@ def slack_request(body: str, query: str | None, headers: dict) -> BoltRequest:
             orjson.loads(body)
         except orjson.JSONDecodeError:
             raise Malformed("a JSON body that does not parse") from None
-    else:
-        fields = dict(parse_qsl(body, keep_blank_values=True))
-        if "payload" in fields:
-            try:
-                orjson.loads(fields["payload"])
-            except orjson.JSONDecodeError:
-                raise Malformed("a payload that is not JSON") from None
+        return BoltRequest(body=body, query=query, headers=headers)
+    fields = dict(parse_qsl(body, keep_blank_values=True))
+    if "payload" in fields:
+        try:
+            orjson.loads(fields["payload"])
+        except orjson.JSONDecodeError:
+            raise Malformed("a payload that is not JSON") from None
     request = BoltRequest(body=body, query=query, headers=headers)
-    if not request.body and body and not body.startswith("{"):
-        fields = dict(parse_qsl(body, keep_blank_values=True))
-        if "payload" not in fields:
-            request = _FormRequest(body=body, query=query, headers=headers)
-            request.body = fields
-            request.context = build_context(BoltContext({}), fields)
+    if not request.body and body and "payload" not in fields:
+        request = _FormRequest(body=body, query=query, headers=headers)
+        request.body = fields
+        request.context = build_context(BoltContext({}), fields)
     return request
 
 

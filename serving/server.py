@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from dataclasses import replace
 
 import uvicorn
 
@@ -33,7 +32,7 @@ class ServerThread:
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0, limits: Limits = DEFAULT_LIMITS):
         self._socket = socket.create_server((host, port), backlog=limits.backlog)
         self.port = self._socket.getsockname()[1]
-        self._server = uvicorn.Server(_config(app, host, self.port, replace(limits), access_log=False))
+        self._server = uvicorn.Server(_config(app, host, self.port, limits, access_log=False))
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         while not self._server.started:

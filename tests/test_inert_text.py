@@ -12,7 +12,7 @@ from textual.geometry import Region
 from core.errors import ValidationFailed
 from core.policy import Actor
 from core.text import CONTROL_RULE
-from tests.conftest import store
+from tests.conftest import open_directory, store
 from tests.test_cli import run
 from tests.tui.conftest import make_app, settle
 
@@ -70,7 +70,6 @@ async def test_the_terminal_ui_shows_stored_escapes_as_stand_ins(directory):
 
 
 def test_contacts_lookup_prints_stand_ins(tmp_path):
-    from tests.conftest import open_directory
     data_dir = tmp_path / "data"
     directory = open_directory(data_dir)
     plant(directory, ATTACK)

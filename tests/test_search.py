@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.directory.search import MAX_RESULTS
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, open_directory
 
 
 @pytest.fixture
@@ -101,8 +101,6 @@ def test_nothing_typed_finds_nothing(directory, people):
 
 def test_a_search_typed_a_key_at_a_time_sees_changes_made_between_keys(directory, data_dir):
     """Words matched for earlier keys are remembered, but never past a change, in this process or another."""
-    from tests.conftest import open_directory
-
     directory.create(ADMIN, "contact", {"first_name": "Orla", "last_name": "Brennan"})
     assert len(directory.browse(ADMIN, "contact", "o br")) == 1
     other = open_directory(data_dir)

@@ -3,12 +3,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Button, Input
 
 from core.demo import populate
 from core.policy import Actor
 from tests.conftest import open_directory
 from tui.app import ContactsApp
+from tui.screens.record_form import RecordForm
 
 ADMIN = Actor("admin")
 SIZE = (130, 40)
@@ -49,3 +50,25 @@ async def press(pilot, *keys: str) -> None:
     """Press keys as a person would, then wait for what they set off."""
     await pilot.press(*keys)
     await settle(pilot)
+
+
+async def new_contact_form(pilot, first: str, last: str = "") -> RecordForm:
+    """Ctrl+N on the first screen, the names typed."""
+    await settle(pilot)
+    await press(pilot, "ctrl+n")
+    form = pilot.app.screen
+    assert isinstance(form, RecordForm)
+    form.query_one("#f-first_name", Input).value = first
+    form.query_one("#f-last_name", Input).value = last
+    return form
+
+
+async def new_contact_with_a_phone(pilot, first: str, last: str, number: str):
+    """A new contact's form with one phone row added holding ``number``: the form and the phone's row."""
+    form = await new_contact_form(pilot, first, last)
+    form.query_one("#add-phones", Button).press()
+    await settle(pilot)
+    row = form.query("#section-phones .list-row").first()
+    row.query_one(".text", Input).value = number
+    await settle(pilot)
+    return form, row

@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, Input
+from textual.widgets import Input
 
-from tests.tui.conftest import ADMIN, make_app, press, settle
+from tests.tui.conftest import ADMIN, make_app, new_contact_form, new_contact_with_a_phone, press, settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((140, 45), id="140x45")]
 Steps = Callable[..., Awaitable[None]]
@@ -23,23 +23,14 @@ def keys(*pressed: str) -> Steps:
 
 
 async def a_berlin_number_typed(pilot, directory, tmp_path: Path) -> None:
-    await press(pilot, "ctrl+n")
-    form = pilot.app.screen
-    form.query_one("#f-first_name", Input).value = "Berta"
-    form.query_one("#f-last_name", Input).value = "Berlin"
-    form.query_one("#add-phones", Button).press()
-    await settle(pilot)
-    row = form.query("#section-phones .list-row").first()
-    row.query_one(".text", Input).value = "030 1234567"
+    _, row = await new_contact_with_a_phone(pilot, "Berta", "Berlin", "030 1234567")
     row.query_one(".region", Input).value = "DE"
     row.query_one(".extension", Input).value = "12"
     await settle(pilot)
 
 
 async def saved_with_problems(pilot, directory, tmp_path: Path) -> None:
-    await press(pilot, "ctrl+n")
-    form = pilot.app.screen
-    form.query_one("#f-first_name", Input).value = "Zed"
+    form = await new_contact_form(pilot, "Zed")
     form.query_one("#f-organization", Input).value = "No Such Company"
     await press(pilot, "ctrl+s")
 

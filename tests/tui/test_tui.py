@@ -7,7 +7,7 @@ import asyncio
 from textual.widgets import Button, Input, Static, TextArea
 
 from tests.conftest import open_directory, store
-from tests.tui.conftest import ADMIN, SIZE, make_app, press, settle
+from tests.tui.conftest import ADMIN, SIZE, make_app, new_contact_form, new_contact_with_a_phone, press, settle
 from tui.screens.record_form import RecordForm
 from tui.widgets.detail import DetailPane
 from tui.widgets.record_list import RecordList
@@ -351,28 +351,6 @@ async def test_every_kind_of_demo_record_opens_in_the_form_and_saves_unchanged(d
             await press(pilot, "ctrl+s")
             assert not isinstance(pilot.app.screen, RecordForm)
             assert directory.get(ADMIN, kind, record_id).version == before.version  # nothing changed, nothing written
-
-async def new_contact_form(pilot, first: str, last: str = "") -> RecordForm:
-    """Ctrl+N on the first screen, the names typed."""
-    await settle(pilot)
-    await press(pilot, "ctrl+n")
-    form = pilot.app.screen
-    assert isinstance(form, RecordForm)
-    form.query_one("#f-first_name", Input).value = first
-    form.query_one("#f-last_name", Input).value = last
-    return form
-
-
-async def new_contact_with_a_phone(pilot, first: str, last: str, number: str):
-    """A new contact's form with one phone row added holding ``number``: the form and the phone's row."""
-    form = await new_contact_form(pilot, first, last)
-    form.query_one("#add-phones", Button).press()
-    await settle(pilot)
-    row = form.query("#section-phones .list-row").first()
-    row.query_one(".text", Input).value = number
-    await settle(pilot)
-    return form, row
-
 
 async def test_a_phone_shows_what_it_reads_as_while_typed_and_keeps_its_region(directory):
     """A Berlin number typed nationally: read in the directory's region it is nothing; with DE it is found."""
