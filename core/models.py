@@ -38,6 +38,13 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
+def _with_scheme(value: Any) -> Any:
+    """A website as people write it (``www.example.com``, ``example.com/about``) is an https:// address."""
+    if isinstance(value, str) and "://" not in value and re.match(r"^\s*[\w-]+(\.[\w-]+)+(/\S*)?\s*$", value):
+        return "https://" + value.strip()
+    return value
+
+
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -65,7 +72,8 @@ def line(max_length: int) -> StringConstraints:
 BLANK_IS_NONE = BeforeValidator(_blank_to_none)  # an optional field left blank is not set
 Name = Annotated[str, line(1000)]
 OptionalName = Annotated[str | None, line(1000), BLANK_IS_NONE]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), AfterValidator(_http_url)]
+Url = Annotated[str, BeforeValidator(_with_scheme), StringConstraints(strip_whitespace=True, min_length=1,
+                                                                      max_length=1000), AfterValidator(_http_url)]
 OptionalUrl = Annotated[Url | None, BeforeValidator(_blank_to_none)]
 # Ids and versions: what every store (and any JSON reader) keeps exactly; larger numbers are refused by name.
 Id = Annotated[int, Field(ge=0, le=2**63 - 1)]
@@ -84,6 +92,7 @@ class PhoneKind(StrEnum):
     cell = "cell"
     home = "home"
     other = "other"
+    fax = "fax"
 
 
 class Phone(Strict):
@@ -110,6 +119,8 @@ class Phone(Strict):
         context = info.context or {}
         if context.get("stored"):
             return self
+        if self.sms and self.kind is PhoneKind.fax:
+            raise ValueError("a fax number cannot receive SMS; turn SMS off or choose another kind")
         if not has_number(self.raw):
             raise ValueError("is not a phone number: it needs digits, more than a country code")
         parsed = read_number(self.raw, self.region, context.get("region", DEFAULT_REGION))
@@ -180,12 +191,27 @@ class Social(Strict):
 
 
 class Address(Strict):
+    """A postal address. The street may be typed (or exported) on several lines: the first is ``address1``, the
+    rest ``address2``, lines after the second joined to it with commas (Genesys has two street fields)."""
+
     address1: Annotated[str | None, line(200), BLANK_IS_NONE] = None
     address2: Annotated[str | None, line(200), BLANK_IS_NONE] = None
     city: Annotated[str | None, line(100), BLANK_IS_NONE] = None
     state: Annotated[str | None, line(50), BLANK_IS_NONE] = None
     postal_code: Annotated[str | None, line(25), BLANK_IS_NONE] = None
     country_code: Annotated[str | None, line(25), BLANK_IS_NONE] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _street_lines(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        lines = [text.strip() for key in ("address1", "address2") if isinstance(data.get(key), str)
+                 for text in data[key].splitlines() if text.strip()]
+        if not any(isinstance(data.get(key), str) and len(data[key].splitlines()) > 1
+                   for key in ("address1", "address2")):
+            return data
+        return {**data, "address1": lines[0] if lines else None, "address2": ", ".join(lines[1:]) or None}
 
 
 class ExternalId(Strict):

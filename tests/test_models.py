@@ -35,8 +35,10 @@ def create_error(directory, kind: str, data: dict) -> ValidationFailed:
          "socials.0", "WhatsApp handle is a phone number"),
         ({"first_name": "Ann", "last_name": "Lee", "phones": [{"raw": "+1 415 555 2671", "region": "XX"}]},
          "phones.0.region", "two-letter region code"),
-        ({"first_name": "Ann", "last_name": "Lee", "phones": [{"raw": "+1 415 555 2671", "kind": "fax"}]},
-         "phones.0.kind", "'work', 'cell', 'home' or 'other'"),
+        ({"first_name": "Ann", "last_name": "Lee", "phones": [{"raw": "+1 415 555 2671", "kind": "pager"}]},
+         "phones.0.kind", "'work', 'cell', 'home', 'other' or 'fax'"),
+        ({"first_name": "Ann", "last_name": "Lee", "phones": [{"raw": "+1 415 555 2671", "kind": "fax", "sms": True}]},
+         "phones.0", "a fax number cannot receive SMS"),
         ({"first_name": "Ann", "last_name": "Lee", "address": {"state": "S" * 51}}, "address.state", "at most 50"),
         ({"first_name": "Ann", "last_name": "Lee", "address": {"postal_code": "1" * 26}}, "address.postal_code",
          "at most 25"),
@@ -87,9 +89,22 @@ def test_email_keeps_address_and_normalizes_domain(directory):
 
 
 def test_organization_rules(directory):
-    error = create_error(directory, "organization", {"name": "", "websites": ["www.acme.com"], "tags": ["x" * 101]})
+    error = create_error(directory, "organization", {"name": "", "websites": ["ftp://acme.com"], "tags": ["x" * 101]})
     fields = {p.field for p in error.problems}
     assert {"name", "websites.0", "tags.0"} <= fields
+
+
+def test_websites_as_people_write_them_get_https(directory):
+    organization = directory.create(ADMIN, "organization", {"name": "Acme", "websites": [
+        "www.acme.example", "acme.example/support", "http://old.acme.example"]})
+    assert organization.websites == ["https://www.acme.example", "https://acme.example/support",
+                                     "http://old.acme.example"]
+
+
+def test_a_street_on_several_lines_is_kept_line_by_line(directory):
+    contact = directory.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee", "address": {
+        "address1": "Unit 4\r\nHarbour Buildings\n\n12 Dock Road", "city": "Leith"}})
+    assert (contact.address.address1, contact.address.address2) == ("Unit 4", "Harbour Buildings, 12 Dock Road")
 
 
 @pytest.mark.parametrize("text, words", [("", "is required"), ("   \n", "must not be blank"),

@@ -69,9 +69,12 @@ class Restoring(Validation):
         """``wanted`` if no document has it yet (a restored record keeps its id), else None (the next id)."""
         return wanted if wanted is not None and self._repo.get(table, wanted) is None else None
 
-    def put_attached(self, actor: Actor, what: str, data: Mapping[str, Any], record_id: int | None = None) -> int:
+    def put_attached(self, actor: Actor, what: str, data: Mapping[str, Any], record_id: int | None = None,
+                     replace: bool = False) -> int:
         """Store a note, relationship, interaction or division as another directory exported it (authors and
-        times kept), under ``record_id`` if that is free: for restoring a backup and merging exports."""
+        times kept), under ``record_id`` if that is free: for restoring a backup and merging exports. ``replace``
+        lets a division take the place of the one of its name (a restore brings back the default division as it
+        was, not as this directory made it)."""
         self.require(actor, Action.configure)
         attached = _attached(what)
         if attached is Attached.schema:
@@ -79,7 +82,12 @@ class Restoring(Validation):
         item = validated(_MODELS[attached], {**data, "id": None})
         with self._repo.transaction():
             if isinstance(item, Division):
-                if self._division_named(item.name) is not None:
+                existing = self._division_named(item.name)
+                if existing is not None and replace:
+                    assert existing.id is not None
+                    self._repo.replace(attached.table, existing.id, dump(item))
+                    return existing.id
+                if existing is not None:
                     raise ValidationFailed.one("name", item.name, "a division with this name exists already")
             elif isinstance(item, Interaction):
                 self._load(RecordKind.contact, item.contact_id)

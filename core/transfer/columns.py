@@ -37,6 +37,7 @@ def _columns() -> list[Column]:
         ("Contact Salutation", "salutation"),
         ("Contact Title", "title"),
         *((f"Contact {kind.title()} Phone", f"phones:{kind}") for kind in ("work", "cell", "home", "other")),
+        ("Contact Fax", "phones:fax"),
         ("Contact SMS Phones", "sms"),
         *((f"Contact {kind.title()} Email", f"emails:{kind}") for kind in ("work", "personal", "other")),
         *((f"Contact {label} ID", f"socials:{network}") for label, network in (

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from core.directory import BACKUP_ORDER, Directory
+from core.directory import BACKUP_ORDER, Directory, dump
 from core.errors import ContactsError, FieldProblem, ValidationFailed
 from core.kinds import RecordKind
 from core.policy import Action, Actor
@@ -113,24 +113,38 @@ class _Session:
                 yield Outcome(line, action, f"{kind} {file_id}")
 
     def _party(self, line: int, kind: str, file_id: int | None, doc: dict[str, Any]) -> Incoming:
-        for field in ("version", "created_at", "modified_at"):
-            if not self.restore:
+        same_as = None if self.restore else self._same_record(kind, file_id, doc)
+        if not self.restore:
+            for field in ("version", "created_at", "modified_at"):
                 doc.pop(field, None)
         if kind == "contact" and doc.get("organization_id") is not None:
-            doc["organization_id"] = self.ids["organization"].get(doc["organization_id"], doc["organization_id"])
-        item = Incoming(line, source=doc, record_id=file_id if self.restore else None,
+            doc["organization_id"] = self._mapped("organization", doc["organization_id"])
+        item = Incoming(line, source=doc, record_id=file_id if self.restore else None, same_as=same_as,
+                        matching=not self.restore, by_name=False,
                         written=lambda record_id: self.ids[kind].__setitem__(file_id, record_id))
         setattr(item, kind, doc)
         return item
+
+    def _same_record(self, kind: str, file_id: int | None, doc: dict[str, Any]) -> int | None:
+        """The stored record a line is a copy of: the same id and the same moment of creation (an id alone may
+        be another directory's record)."""
+        if file_id is None or not doc.get("created_at"):
+            return None
+        try:
+            stored = self.directory.get(self.actor, RecordKind(kind), file_id)
+        except ContactsError:
+            return None
+        return file_id if dump(stored).get("created_at") == doc["created_at"] else None
 
     def _other(self, kind: str, file_id: int | None, doc: dict[str, Any]) -> ImportAction:
         """Store a line that is not a contact or organization; say whether it was new or not."""
         directory, actor = self.directory, self.actor
         if kind == "division":
-            if directory.division_problem(str(doc.get("name", ""))) is None:
+            exists = directory.division_problem(str(doc.get("name", ""))) is None
+            if exists and (not self.restore or dump(directory.division(doc["name"])) == doc):
                 return ImportAction.unchanged
-            directory.put_attached(actor, kind, doc, file_id if self.restore else None)
-            return ImportAction.create
+            directory.put_attached(actor, kind, doc, file_id if self.restore else None, replace=True)
+            return ImportAction.update if exists else ImportAction.create
         if kind == "schema":
             current = directory.schema(RecordKind.of(str(doc.get("entity", ""))))
             if self.restore:

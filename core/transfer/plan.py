@@ -16,7 +16,7 @@ from core.directory import Directory, MatchBy, Party, dump
 from core.errors import ConcurrentChange, FieldProblem, ValidationFailed
 from core.indexes import email_key, external_id_key, name_key
 from core.kinds import RecordKind
-from core.models import DEFAULT_DIVISION, Contact
+from core.models import DEFAULT_DIVISION, Contact, PhoneKind
 from core.phones import has_number, parse_phone
 from core.policy import Action, Actor
 from core.text import fold
@@ -46,6 +46,9 @@ class Incoming:
     notes: list[str] = field(default_factory=list)
     source: Any = None
     record_id: int | None = None  # the id to create the record under (restoring a backup), if free
+    same_as: int | None = None  # the stored record this one is, known by more than its keys (a backup's id)
+    matching: bool = True  # False: a record of a backup restored into an empty directory, never matched
+    by_name: bool = True  # whether an organization may be matched by its name (backups match by id instead)
     written: Callable[[int], None] | None = None  # told the id of the record this item ended up as
 
 
@@ -164,7 +167,7 @@ class Importer:
         if isinstance(organization, Write):
             changed_organization = organization.action is not ImportAction.unchanged
             organization_id = self._put(organization)
-            for key in _organization_keys(item.organization or {}):
+            for key in _organization_keys(item.organization or {}, item.by_name):
                 self._organizations.setdefault(key, (organization_id, item.line, item.organization or {}))
             if contact is not None:
                 assert isinstance(contact.record, Contact)
@@ -172,6 +175,8 @@ class Importer:
         else:
             changed_organization = False
         if isinstance(main, int):  # an organization an earlier line of this file imported already
+            if item.written is not None:
+                item.written(main)
             return Outcome(item.line, ImportAction.unchanged, f"organization {main}", [], warnings)
         assert main is not None
         action = main.action
@@ -221,19 +226,21 @@ class Importer:
     def _organization(self, item: Incoming, warnings: list[str]) -> Write | int:
         """The organization's write, or the id of the one an earlier line of this file already imported."""
         data = item.organization or {}
-        for key in _organization_keys(data):
+        if not item.matching or item.same_as is not None:
+            return self._write_for("organization", data, item.same_as, "organization")
+        for key in _organization_keys(data, item.by_name):
             if key in self._organizations:
                 organization_id, line, first = self._organizations[key]
                 if first != data:
                     warnings.append(f"the account columns differ from line {line}; that line's values are used")
                 return organization_id
-        matched = self._match_organization(data)
+        matched = self._match_organization(data, item.by_name)
         return self._write_for("organization", data, matched, "organization")
 
-    def _match_organization(self, data: dict[str, Any]) -> int | None:
+    def _match_organization(self, data: dict[str, Any], by_name: bool) -> int | None:
         keys = [(MatchBy.external_id, item["value"], item["source"], f"external id {item['source']} {item['value']}")
                 for item in data.get("external_ids", ())]
-        if data.get("name"):
+        if by_name and data.get("name"):
             keys.append((MatchBy.name, data["name"], "", f"name {data['name']!r}"))
         for by, value, source, what in keys:
             found = self.directory.matching(self.actor, RecordKind.organization, by, value, source)
@@ -245,7 +252,10 @@ class Importer:
 
     def _contact(self, item: Incoming, organization: Write | int | None) -> Write:
         data = dict(item.contact or {})
-        match = self._match_contact(data)
+        if item.same_as is not None:
+            match: tuple[int, str] | None = (item.same_as, f"id {item.same_as}")
+        else:
+            match = self._match_contact(data) if item.matching else None
         matched = match[0] if match else None
         if match and match[0] in self._lines:  # an earlier line wrote it, and the store matched this one to it
             raise ValidationFailed.one("row", match[1], f"repeats line {self._lines[match[0]]}: both "
@@ -254,7 +264,7 @@ class Importer:
             data["organization_id"] = organization if isinstance(organization, int) else organization.record.id
         write = self._write_for("contact", data, matched, "contact", keep_organization=organization is None)
         write.notes = [n for n in item.notes if matched is None or n not in self._existing_notes(matched)]
-        if matched is None:
+        if matched is None and item.matching:
             repeated = next((k for k in self._unmatched_keys_of(write.record) if k in self._unmatched_keys), None)
             if repeated is not None:
                 what, _, value = repeated.partition(":")
@@ -373,9 +383,9 @@ def _drop_what_is_not_a_number(item: Incoming, warnings: list[str]) -> None:
             del organization[slot]
 
 
-def _organization_keys(data: dict[str, Any]) -> list[str]:
+def _organization_keys(data: dict[str, Any], by_name: bool = True) -> list[str]:
     keys = [f"ext:{external_id_key(i['source'], i['value'])}" for i in data.get("external_ids", ())]
-    if data.get("name"):
+    if by_name and data.get("name"):
         keys.append(f"name:{name_key(data['name'])}")
     return keys
 
@@ -424,6 +434,6 @@ def _known_phone(phone: dict[str, Any], old: list[dict[str, Any]], region: str) 
     same = next((p for p in old if p["raw"] == phone["raw"] or (e164 and p.get("e164") == e164)), None)
     if same is None:
         return phone
-    return {**same, "kind": phone.get("kind", same["kind"]), "sms": phone.get("sms", same["sms"])}
+    return {**same, "kind": phone.get("kind", PhoneKind.work.value), "sms": phone.get("sms", same.get("sms", False))}
 
 
