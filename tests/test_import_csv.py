@@ -124,22 +124,46 @@ def test_good_rows_are_imported_and_bad_ones_go_to_a_rejects_file_that_imports_o
     path = write(tmp_path, HEADER + "\n"
                  "C1,Ada,Lovelace,,,ada@example.com,,,\n"
                  "C2,Grace,,,,grace@example.com,,,\n"
-                 "C3,Alan,Turing,,,alan@example,,,\n")
+                 "C3,Alan,Turing,,,/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=alan,,,\n")
     result = import_file(directory, ADMIN, path)
-    assert result.report.counts == {"create": 1, "error": 2}
+    assert result.report.counts == {"create": 2, "error": 1}
+    [alan] = [o for o in result.report.outcomes if o.line == 4]
+    assert alan.action == "create" and len(alan.warnings) == 1
+    assert alan.warnings[0].startswith("Contact Work Email: '/o=ExchangeLabs/ou=Exchange Administrative Group/cn="
+                                       "Recipients/cn=alan' left out: is not a valid email address")
+    assert "/o=ExchangeLabs" in alan.warnings[0]
+    assert contacts(directory)["Alan Turing"].emails == []
     assert result.rejects == tmp_path / "contacts.rejects.csv"
     rows = list(csv.DictReader(result.rejects.open(encoding="utf-8")))
-    assert [r["Contact ID"] for r in rows] == ["C2", "C3"]
+    assert [r["Contact ID"] for r in rows] == ["C2"]
     assert rows[0]["Import Errors"] == "line 3: Contact Last Name: is required"
-    assert "line 4: Contact Work Email: is not a valid email address" in rows[1]["Import Errors"]
-    rows[0]["Contact Last Name"], rows[1]["Contact Work Email"] = "Hopper", "alan@example.com"
+    rows[0]["Contact Last Name"] = "Hopper"
     with result.rejects.open("w", encoding="utf-8", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     fixed = import_file(directory, ADMIN, result.rejects)
-    assert fixed.report.counts == {"create": 2} and fixed.rejects is None
+    assert fixed.report.counts == {"create": 1} and fixed.rejects is None
     assert set(contacts(directory)) == {"Ada Lovelace", "Grace Hopper", "Alan Turing"}
+
+
+def test_every_problem_of_a_row_is_reported_at_once(directory, tmp_path):
+    path = write(tmp_path, "Contact First Name,Contact Last Name,Contact Work Email,Contact Survey Opt Out,"
+                           "Contact External System URL,Country Code\n"
+                           "Ada,,ada@,maybe,ftp://x,XX\n")
+    [outcome] = import_file(directory, ADMIN, path).report.errors
+    assert {p.field for p in outcome.problems} == {"Contact Last Name", "Contact Work Email",
+                                                   "Contact Survey Opt Out", "Contact External System URL",
+                                                   "Country Code"}
+
+
+def test_strict_rejects_a_row_with_a_value_that_would_be_left_out(directory, tmp_path, data_dir):
+    before = store_files(data_dir)
+    path = write(tmp_path, HEADER + "\nC1,Ada,Lovelace,,,ada@example,,,\n")
+    result = import_file(directory, ADMIN, path, ImportOptions(strict=True))
+    [outcome] = result.report.errors
+    assert [p.field for p in outcome.problems] == ["Contact Work Email"]
+    assert store_files(data_dir) == before
 
 
 def test_strict_imports_nothing_when_a_row_fails(directory, tmp_path, data_dir):
@@ -279,8 +303,8 @@ def test_ragged_rows_are_rejected_with_their_line(directory, tmp_path):
 def test_a_tenth_of_bad_rows_are_all_reported_and_the_rest_imported(directory, tmp_path):
     lines = [HEADER]
     for i in range(200):
-        email = f"person{i}@example.com" if i % 10 else f"person{i}-at-example"
-        lines.append(f"C{i},Person,Number {i},,,{email},,,")
+        last = f"Number {i}" if i % 10 else ""
+        lines.append(f"C{i},Person,{last},,,person{i}@example.com,,,")
     result = import_file(directory, ADMIN, write(tmp_path, "\n".join(lines) + "\n"))
     assert result.report.counts == {"create": 180, "error": 20}
     assert [o.line for o in result.report.errors] == [2 + i for i in range(0, 200, 10)]

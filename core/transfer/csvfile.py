@@ -105,7 +105,7 @@ class CsvFile:
             elif target == "survey_opt_out":
                 item.origins[f"{entity}.{target}"] = column.name
                 if value.casefold() not in _TRUE | _FALSE:
-                    item.problems.append(FieldProblem(column.name, value, "must be yes or no (or true/false, 1/0)"))
+                    item.left_out.append(FieldProblem(column.name, value, "must be yes or no (or true/false, 1/0)"))
                 elif value:
                     record[target] = value.casefold() in _TRUE
             elif target in ("phone", "fax"):
@@ -144,7 +144,7 @@ class CsvFile:
             elif field == "external_ids":
                 source, separator, key = value.partition("=")
                 if not separator or not source.strip() or not key.strip():
-                    item.problems.append(FieldProblem(column.name, value, "must list source=value pairs, for "
+                    item.left_out.append(FieldProblem(column.name, value, "must list source=value pairs, for "
                                                                           "example salesforce=0035g00000AbCdE"))
                     continue
                 existing.append({"source": source.strip(), "value": key.strip()})

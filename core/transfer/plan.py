@@ -14,18 +14,17 @@ from typing import Any
 
 from core.directory import Directory, MatchBy, Party, dump
 from core.errors import ConcurrentChange, FieldProblem, ValidationFailed
-from core.indexes import email_key, external_id_key, name_key
+from core.indexes import email_key, external_id_key
 from core.kinds import RecordKind
-from core.models import DEFAULT_DIVISION, Contact, PhoneKind
-from core.phones import has_number, parse_phone
+from core.models import DEFAULT_DIVISION, Contact
+from core.phones import parse_phone
 from core.policy import Action, Actor
-from core.text import fold
+from core.transfer.merging import merge, organization_keys, unshifted
+from core.transfer.partial import droppable, leave_out
 from core.transfer.report import ImportAction, Outcome, Report
 
 MATCH_KINDS = (MatchBy.external_id.value, MatchBy.email.value, MatchBy.phone.value)
 IDENTITY_NAMES = {"ext": "external id", "email": "email", "phone": "phone number"}
-# How list fields are merged into a match: items of the kinds the file gives replace those of the same kind.
-KIND_FIELDS = {"phones": "kind", "emails": "kind", "socials": "network"}
 Progress = Callable[[int, int], None]
 
 
@@ -41,8 +40,10 @@ class Incoming:
     contact: dict[str, Any] | None = None
     organization: dict[str, Any] | None = None
     origins: dict[str, str] = field(default_factory=dict)
-    problems: list[FieldProblem] = field(default_factory=list)
+    problems: list[FieldProblem] = field(default_factory=list)  # the row is rejected
+    left_out: list[FieldProblem] = field(default_factory=list)  # optional values the reader could not read
     warnings: list[str] = field(default_factory=list)
+    not_kept: list[str] = field(default_factory=list)  # what the source holds that the directory has no place for
     notes: list[str] = field(default_factory=list)
     source: Any = None
     record_id: int | None = None  # the id to create the record under (restoring a backup), if free
@@ -101,6 +102,7 @@ class Importer:
         directory.require(actor, Action.edit, division)
         self.directory, self.actor, self.division = directory, actor, division
         self.match, self.detail = order, detail
+        self.strict = False  # True: a value that cannot be stored rejects its row instead of being left out
         self._lines: dict[int, int] = {}  # contact id → the line of this file that wrote it
         self._unmatched_keys: dict[str, int] = {}  # keys of kinds left out of the match order → line
         self._organizations: dict[str, tuple[int, int, dict[str, Any]]] = {}
@@ -114,6 +116,7 @@ class Importer:
         The import is worked out without the write lock, so agents keep saving notes meanwhile; if one of them
         changed a record the import also changes, it is worked out again (``items`` is called anew), the last time
         holding the lock so that it finishes."""
+        self.strict = strict
         for attempt in range(1, OPTIMISTIC_ATTEMPTS + 2):
             try:
                 return self._run_once(items(), optimistic=attempt <= OPTIMISTIC_ATTEMPTS, dry_run=dry_run,
@@ -146,28 +149,39 @@ class Importer:
         return report
 
     def _import(self, item: Incoming) -> Outcome:
-        if item.problems:
-            return Outcome(item.line, ImportAction.error, self._describe(item), item.problems, item.warnings,
-                           item.source)
-        if not item.contact and not item.organization:
+        if not item.contact and not item.organization and not item.problems:
             return Outcome(item.line, ImportAction.error, "",
                            [FieldProblem("row", "", "has no contact or account values")],
                            item.warnings, item.source)
         warnings = list(item.warnings)
-        _drop_what_is_not_a_number(item, warnings)
-        try:
-            organization = self._organization(item, warnings) if item.organization else None
-            contact = self._contact(item, organization) if item.contact else None
-        except ValidationFailed as error:
-            problems = [self._located(p, item) for p in error.problems]
-            return Outcome(item.line, ImportAction.error, self._describe(item), problems, warnings, item.source)
+        left_out = list(item.left_out)
+        data = {"contact": item.contact, "organization": item.organization}
+        while True:
+            try:
+                organization = self._organization(item, warnings) if item.organization else None
+                contact = self._contact(item, organization) if item.contact else None
+                found: list[FieldProblem] = []
+            except ValidationFailed as error:
+                found = error.problems
+            drops = [droppable(p, data) for p in found]
+            fatal = [self._located(p, item) for p, drop in zip(found, drops, strict=True) if drop is None]
+            optional = [self._located(p, item) for p, drop in zip(found, drops, strict=True) if drop is not None]
+            if item.problems or fatal or (self.strict and (optional or left_out)):
+                return Outcome(item.line, ImportAction.error, self._describe(item),
+                               [*item.problems, *fatal, *left_out, *optional], warnings, item.source)
+            if not optional:
+                break
+            left_out += optional
+            leave_out(data, item.origins, [drop for drop in drops if drop is not None])
+            item.contact, item.organization = data["contact"], data["organization"]
+        warnings += [f"{p.field}: {_typed(p.value)!r} left out: {p.message}" for p in left_out]
         main = contact or organization
         if isinstance(main, Write) and main.previous is None and item.record_id is not None:
             main.record.id = item.record_id  # restoring a backup: the record keeps its id
         if isinstance(organization, Write):
             changed_organization = organization.action is not ImportAction.unchanged
             organization_id = self._put(organization)
-            for key in _organization_keys(item.organization or {}, item.by_name):
+            for key in organization_keys(item.organization or {}, item.by_name):
                 self._organizations.setdefault(key, (organization_id, item.line, item.organization or {}))
             if contact is not None:
                 assert isinstance(contact.record, Contact)
@@ -228,7 +242,7 @@ class Importer:
         data = item.organization or {}
         if not item.matching or item.same_as is not None:
             return self._write_for("organization", data, item.same_as, "organization")
-        for key in _organization_keys(data, item.by_name):
+        for key in organization_keys(data, item.by_name):
             if key in self._organizations:
                 organization_id, line, first = self._organizations[key]
                 if first != data:
@@ -340,7 +354,7 @@ class Importer:
                 return Write(kind, record, None)
             previous = directory.get(self.actor, kind, matched)
             stored = dump(previous)
-            merged, shifts = _merge(
+            merged, shifts = merge(
                 previous.model_dump(mode="json", exclude={"id", "version", "created_at", "modified_at"}), data,
                 directory.region)
             merged["division"], merged["id"] = previous.division, previous.id
@@ -349,7 +363,7 @@ class Importer:
             try:
                 record = directory.validate(kind, merged, previous=stored)
             except ValidationFailed as error:
-                raise ValidationFailed([_unshifted(p, shifts) for p in error.problems]) from None
+                raise ValidationFailed([unshifted(p, shifts) for p in error.problems]) from None
             record.id, record.version = previous.id, previous.version
             record.created_at, record.modified_at = previous.created_at, previous.modified_at
             return Write(kind, record, previous)
@@ -357,83 +371,9 @@ class Importer:
             raise ValidationFailed([FieldProblem(f"{entity}:{p.field}", p.value, p.message)
                                     for p in error.problems]) from None
 
-def _drop_what_is_not_a_number(item: Incoming, warnings: list[str]) -> None:
-    """Phones that hold no number at all ("call me", "+44") are left out with a warning: the record comes in
-    without them, as a person would want, instead of being rejected for one optional value."""
-    contact, organization = item.contact or {}, item.organization or {}
-    if isinstance(contact.get("phones"), list):
-        kept: list[Any] = []
-        origins = {}
-        for i, phone in enumerate(contact["phones"]):
-            where = item.origins.pop(f"contact.phones.{i}", item.origins.get("contact.phones", "phone"))
-            raw = phone.get("raw") if isinstance(phone, dict) else None
-            if isinstance(raw, str) and not has_number(raw):
-                warnings.append(f"{where}: {raw!r} is not a phone number; left out")
-                continue
-            origins[f"contact.phones.{len(kept)}"] = where
-            kept.append(phone)
-        contact["phones"] = kept
-        item.origins.update(origins)
-    for slot in ("phone", "fax"):
-        value = organization.get(slot)
-        raw = value.get("raw") if isinstance(value, dict) else None
-        if isinstance(raw, str) and not has_number(raw):
-            warnings.append(f"{item.origins.get(f'organization.{slot}', slot)}: {raw!r} is not a phone number; "
-                            "left out")
-            del organization[slot]
 
-
-def _organization_keys(data: dict[str, Any], by_name: bool = True) -> list[str]:
-    keys = [f"ext:{external_id_key(i['source'], i['value'])}" for i in data.get("external_ids", ())]
-    if by_name and data.get("name"):
-        keys.append(f"name:{name_key(data['name'])}")
-    return keys
-
-
-def _merge(current: dict[str, Any], given: dict[str, Any], region: str) -> tuple[dict[str, Any], dict[str, int]]:
-    """``current`` with the fields ``given`` has: list items of the given kinds replace those of the same kind,
-    external ids add up, address and custom fields merge key by key, other fields are replaced.
-
-    Also returns, per list field, how many kept items come before the given ones (to place errors)."""
-    merged, shifts = dict(current), {}
-    for key, value in given.items():
-        if key in KIND_FIELDS:
-            kind_field = KIND_FIELDS[key]
-            kinds = {item.get(kind_field, "work") for item in value}
-            old = current.get(key) or []
-            if key == "phones":
-                value = [_known_phone(phone, old, region) for phone in value]
-            kept = [item for item in old if item[kind_field] not in kinds]
-            merged[key], shifts[key] = kept + value, len(kept)
-        elif key == "external_ids":
-            old = current.get(key) or []
-            seen = {(fold(i["source"]), i["value"]) for i in old}
-            merged[key] = old + [i for i in value if (fold(i["source"]), i["value"]) not in seen]
-            shifts[key] = len(old)
-        elif key in ("phone", "fax") and current.get(key):
-            merged[key] = _known_phone(value, [current[key]], region)
-        elif key in ("address", "custom_fields"):
-            merged[key] = {**(current.get(key) or {}), **value}
-        else:
-            merged[key] = value
-    return merged, shifts
-
-
-def _unshifted(problem: FieldProblem, shifts: dict[str, int]) -> FieldProblem:
-    """A problem with a merged list item, named by the item's place among the given ones."""
-    parts = problem.field.split(".")
-    if len(parts) > 1 and parts[0] in shifts and parts[1].isdigit():
-        parts[1] = str(int(parts[1]) - shifts[parts[0]])
-    return FieldProblem(".".join(parts), problem.value, problem.message)
-
-
-def _known_phone(phone: dict[str, Any], old: list[dict[str, Any]], region: str) -> dict[str, Any]:
-    """A number the record has already (however the file writes it) stays as it was typed, with its SMS state
-    unless the file gives one."""
-    e164 = parse_phone(phone["raw"], phone.get("region") or region).e164
-    same = next((p for p in old if p["raw"] == phone["raw"] or (e164 and p.get("e164") == e164)), None)
-    if same is None:
-        return phone
-    return {**same, "kind": phone.get("kind", PhoneKind.work.value), "sms": phone.get("sms", same.get("sms", False))}
-
-
+def _typed(value: Any) -> Any:
+    """What a person typed, of a value the model holds as an object (a phone, an email)."""
+    if isinstance(value, dict):
+        return next((value[k] for k in ("raw", "address", "handle", "value") if k in value), value)
+    return value
