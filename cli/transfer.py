@@ -16,7 +16,7 @@ from core.transfer.files import ImportOptions, export_file, import_file
 from core.transfer.plan import MATCH_KINDS
 from core.transfer.report import Report
 from core.transfer.salesforce import SalesforceClient, SalesforceSettings, sync_salesforce
-from core.transfer.vcard import VERSIONS as VCARD_VERSIONS
+from core.transfer.vcard_export import VERSIONS as VCARD_VERSIONS
 
 FORMATS = ["csv", "vcard", "jsonl"]
 
@@ -52,6 +52,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     exporting.add_argument("file", type=Path)
     exporting.add_argument("--format", choices=FORMATS, help="default: by the file's extension")
     exporting.add_argument("--vcard-version", choices=list(VCARD_VERSIONS), default="3.0")
+    exporting.add_argument("--query", help="export only the records a search for these words finds")
     exporting.set_defaults(run=run_export)
 
 
@@ -71,6 +72,8 @@ def run_import(directory: Directory, actor: Actor, args: argparse.Namespace) -> 
         print(inert("Ignored columns (not ones import reads): " + ", ".join(result.ignored_columns)), file=sys.stderr)
     _print_outcomes(result.report, args.dry_run, "line")
     print(result.report.summary())
+    if result.report.not_kept:
+        print(inert(result.report.not_kept_line("card" if result.format == "vcard" else "row")))
     if result.rejects:
         print(f"Rejected rows are in {result.rejects}: fix them there and import that file.")
     if result.report.errors and args.strict:
@@ -99,8 +102,9 @@ def _print_outcomes(report: Report, every_row: bool, unit: str) -> None:
 
 def run_export(directory: Directory, actor: Actor, args: argparse.Namespace) -> int:
     with ProgressBar("Exporting", "records") as bar:
-        count = export_file(directory, actor, args.file, format=args.format, vcard_version=args.vcard_version,
-                            progress=bar.update)
-    print(f"Exported {count} records to {args.file}.")
+        exported = export_file(directory, actor, args.file, format=args.format, vcard_version=args.vcard_version,
+                               progress=bar.update, query=args.query)
+    print(f"Exported {exported.count} records to {args.file}.")
+    print("Not in this format: " + ", ".join(exported.not_carried) + ".")
     return FOUND
 

@@ -9,7 +9,7 @@ from core.directory.validation import Validation
 from core.errors import NotFound, PermissionDenied
 from core.indexes import id_key, message_key, subject_key
 from core.kinds import RecordKind
-from core.models import Interaction, Note, NoteSource
+from core.models import DEFAULT_DIVISION, Interaction, Note, NoteSource
 from core.policy import Action, Actor
 
 
@@ -69,6 +69,21 @@ class Notes(Validation):
         ids = self._repo.find("note.subject", subject_key(record_kind, subject_id))
         notes = [Note.model_validate({**d, "id": i}) for i, d in self._repo.get_many("notes", ids).items()]
         return sorted(notes, key=lambda n: (n.created_at, n.id), reverse=True)
+
+    @reads
+    def note_texts(self, actor: Actor, kind: str, documents: dict[int, dict[str, Any]]) -> dict[int, list[str]]:
+        """The texts of the notes on records an export has read (``documents``: id → stored form, as
+        ``documents()`` gave them, so only records the actor sees), oldest first."""
+        record_kind = RecordKind.of(kind)
+        texts: dict[int, list[str]] = {}
+        for subject_id, document in documents.items():
+            if not self._sees(actor, document.get("division", DEFAULT_DIVISION)):
+                continue
+            ids = self._repo.find("note.subject", subject_key(record_kind, subject_id))
+            if ids:
+                notes = sorted(self._repo.get_many("notes", ids).items(), key=lambda n: (n[1]["created_at"], n[0]))
+                texts[subject_id] = [doc["text"] for _, doc in notes]
+        return texts
 
     # ---- interactions
 

@@ -8,6 +8,7 @@ columns of any other export (Google Contacts, Outlook) to these.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,22 @@ from core.text import fold
 COUNTRY_CODE = "Country Code"
 ERRORS_COLUMN = "Import Errors"
 CUSTOM_PREFIX = {"contact": "custom.", "organization": "account.custom."}
+NOTE_SEPARATOR = "\n\n---\n\n"  # between the notes of one record in its Notes cell
+# What a spreadsheet runs as a formula when a cell starts with it; a cell of digits and the punctuation of phone
+# numbers ("+1 415 555 2671", "-5") is a number to it, never a call.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_QUOTED_FORMULA = re.compile(r"^'+[=+\-@\t\r]")
+_NUMBER_LIKE = re.compile(r"^[+\-\d\s().,;/#*x]+$")
+
+
+def to_cell(text: str) -> str:
+    """``text`` as a cell a spreadsheet shows and never runs: a quote before a formula's first character."""
+    return "'" + text if _FORMULA.match(text) and not _NUMBER_LIKE.match(text) else text
+
+
+def from_cell(text: str) -> str:
+    """The text ``to_cell`` made a cell of (a cell no export wrote is read as it is, unless it looks quoted)."""
+    return text[1:] if _QUOTED_FORMULA.match(text) else text
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,7 @@ def _columns() -> list[Column]:
             ("Instagram", "instagram"))),
         ("Contact Survey Opt Out", "survey_opt_out"),
         ("Contact External System URL", "external_system_url"),
+        ("Contact Notes", "notes"),
     ]
     organization = [
         ("Account ID", "key"),
@@ -57,6 +75,7 @@ def _columns() -> list[Column]:
         ("Account Websites", "websites"),
         ("Account Tags", "tags"),
         ("Account External System URL", "external_system_url"),
+        ("Account Notes", "notes"),
     ]
     address = [("Address 1", "address1"), ("Address 2", "address2"), ("City", "city"), ("State", "state"),
                ("Postal Code", "postal_code"), ("Country", "country_code")]

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from core.directory import Directory
 from core.errors import FieldProblem, ValidationFailed
-from core.phones import is_region, portable
-from core.policy import Actor
-from core.private_files import private_file
+from core.phones import is_region
 from core.transfer.columns import (
     COLUMNS,
-    CUSTOM_PREFIX,
     ERRORS_COLUMN,
+    NOTE_SEPARATOR,
     Column,
     Mapping,
     column_named,
+    from_cell,
+    to_cell,
 )
 from core.transfer.plan import Incoming
 from core.transfer.report import ImportAction, Outcome
+from core.transfer.text_files import read_text
 
 DELIMITERS = (",", ";", "\t", "|")
 LIST_TARGETS = ("phones:", "emails:", "socials:", "websites", "tags", "external_ids", "sms")
@@ -74,7 +74,7 @@ class CsvFile:
         for column, value in zip(self.columns, values, strict=False):
             if column is None:
                 continue
-            value = value.strip()
+            value = from_cell(value.strip())
             if column.entity == "row":
                 if value and not is_region(value):
                     item.problems.append(FieldProblem(column.name, value, "must be a two-letter region code such "
@@ -108,6 +108,10 @@ class CsvFile:
                     item.left_out.append(FieldProblem(column.name, value, "must be yes or no (or true/false, 1/0)"))
                 elif value:
                     record[target] = value.casefold() in _TRUE
+            elif target == "notes":
+                texts = [text.strip() for text in value.split(NOTE_SEPARATOR) if text.strip()]
+                if texts:
+                    item.notes[entity] = texts
             elif target in ("phone", "fax"):
                 item.origins[f"{entity}.{target}"] = column.name
                 if value:
@@ -155,15 +159,11 @@ class CsvFile:
 def open_csv(path: Path, *, mapping: Mapping | None = None, encoding: str | None = None,
              source: str = "import") -> CsvFile:
     """Read and check a CSV file's encoding, separator and header; ValidationFailed says what is wrong."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ValidationFailed.one("file", str(path), f"cannot be read: {error.strerror}") from None
-    text = _decoded(path, data, encoding)
+    text, _ = read_text(path, encoding)
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
-        raise ValidationFailed.one("file", str(path), "is empty or starts with a blank line; the first line must "
-                                                      "name the columns")
+        raise ValidationFailed.one("file", str(path), "starts with a blank line; the first line must name the "
+                                                      "columns")
     delimiter = max(DELIMITERS, key=first_line.count)
     header = next(csv.reader([first_line], delimiter=delimiter))
     mapping = mapping or Mapping({})
@@ -171,24 +171,6 @@ def open_csv(path: Path, *, mapping: Mapping | None = None, encoding: str | None
     ignored = [h for h, c in zip(header, columns, strict=True) if c is None and h.strip() != ERRORS_COLUMN]
     _check_header(path, header, columns)
     return CsvFile(path, text, delimiter, header, columns, ignored, source, mapping.list_separator)
-
-
-def _decoded(path: Path, data: bytes, encoding: str | None) -> str:
-    if encoding is None and data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    try:
-        return data.decode(encoding or "utf-8-sig")
-    except LookupError:
-        raise ValidationFailed.one("encoding", encoding, "is not an encoding Python knows (try cp1252, latin-1, "
-                                                         "utf-16)") from None
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        byte = data[error.start]
-        raise ValidationFailed.one(
-            "file", str(path),
-            f"is not {encoding or 'UTF-8'} text: byte 0x{byte:02X} on line {line} cannot be read. Save it as UTF-8 "
-            "(\"CSV UTF-8\" in Excel), or name its encoding, for example cp1252", fix="encoding",
-        ) from None
 
 
 def _check_header(path: Path, header: list[str], columns: list[Column | None]) -> None:
@@ -217,156 +199,20 @@ def _check_header(path: Path, header: list[str], columns: list[Column | None]) -
                     f"{entity if entity == 'contact' else 'account'} columns, and missing from {path.name}")
 
 
-def write_rejects(path: Path, csv_file: CsvFile, outcomes: Iterable[Outcome]) -> int:
-    """Rows that failed, as they were plus a column of reasons: fix them and import this file again."""
+def write_rejects(out: IO[str], csv_file: CsvFile, outcomes: Iterable[Outcome]) -> int:
+    """Rows that failed, as they were plus a column of reasons (inert in a spreadsheet): fix them and import
+    this file again."""
     count = 0
-    with private_file(path, encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        header = [h for h in csv_file.header if h.strip() != ERRORS_COLUMN]
-        keep = [i for i, h in enumerate(csv_file.header) if h.strip() != ERRORS_COLUMN]
-        writer.writerow([*header, ERRORS_COLUMN])
-        for outcome in outcomes:
-            if outcome.action is not ImportAction.error:
-                continue
-            values = list(outcome.source or [])
-            values += [""] * (len(csv_file.header) - len(values))
-            reasons = "; ".join(f"line {outcome.line}: {p}" for p in outcome.problems)
-            writer.writerow([*(values[i] for i in keep), *values[len(csv_file.header):], reasons])
-            count += 1
-    return count
-
-
-# ---------------------------------------------------------------- export
-
-def export_header(directory: Directory) -> dict[str, list[str]]:
-    """The columns export writes, by what they describe: a contact's, then its organization's, then the row's."""
-    header = {entity: [c.name for c in COLUMNS if c.entity == entity] for entity in ("contact", "organization", "row")}
-    for entity, prefix in CUSTOM_PREFIX.items():
-        header[entity] += [prefix + f.key for f in directory.schema(entity).fields]
-    return header
-
-
-def export_csv(directory: Directory, actor: Actor, out: io.TextIOBase,
-               progress: Callable[[int, int], None] | None = None) -> int:
-    """Every contact the actor may see, one row each with its organization's columns, then organizations with no
-    contacts; the header is what import reads, so the file imports back to the same records."""
-    header = export_header(directory)
-    places = {entity: {_column(name).target: i for i, name in enumerate(names)}
-              for entity, names in header.items() if entity != "row"}
-    region = directory.region
     writer = csv.writer(out)
-    writer.writerow([name for names in header.values() for name in names])
-    with directory.reading():
-        organizations = directory.documents(actor, "organization", directory.browse(actor, "organization"))
-        organization_cells: dict[tuple[int, str], list[str]] = {}  # an organization is on many rows
-        linked: set[int] = set()
-        contact_ids = directory.browse(actor, "contact")
-        total = len(contact_ids)
-        for start in range(0, total, 5000):
-            rows = []
-            for contact in directory.documents(actor, "contact", contact_ids[start:start + 5000]).values():
-                organization = organizations.get(contact.get("organization_id", 0))
-                if organization is not None:
-                    linked.add(contact["organization_id"])
-                rows.append(_row(places, contact, organization, region, organization_cells))
-            writer.writerows(rows)
-            if progress is not None:
-                progress(min(start + 5000, total), total)
-        writer.writerows(_row(places, None, doc, region, {}) for i, doc in organizations.items() if i not in linked)
-    return total + len(organizations) - len(linked)
-
-
-def _column(name: str) -> Column:
-    """A column export writes: always one import reads."""
-    column = column_named(name)
-    assert column is not None, name
-    return column
-
-
-def _row(places: dict[str, dict[str, int]], contact: dict | None, organization: dict | None, default: str,
-         organization_cells: dict[tuple[int, str], list[str]]) -> list[str]:
-    region = _row_region([d for d in (contact, organization) if d], default)
-    row = _cells(contact, region, places["contact"]) if contact else [""] * len(places["contact"])
-    if organization:
-        key = (id(organization), region)  # the documents read above stay put while the export runs
-        if key not in organization_cells:
-            organization_cells[key] = _cells(organization, region, places["organization"])
-        row += organization_cells[key]
-    else:
-        row += [""] * len(places["organization"])
-    row.append("" if region == default else region)
-    return row
-
-
-def _row_region(docs: list[dict[str, Any]], default: str) -> str:
-    """The row's Country Code: the region of its first number written in national format, so that numbers keep
-    the form they were typed in (others in the row are written internationally)."""
-    for doc in docs:
-        for phone in doc.get("phones", ()):
-            if phone.get("region") != default and _number(phone, default) != phone["raw"]:
-                return phone["region"]
-        for slot in ("phone", "fax"):
-            phone = doc.get(slot)
-            if phone and phone.get("region") != default and _number(phone, default) != phone["raw"]:
-                return phone["region"]
-    return default
-
-
-def _number(phone: dict[str, Any], region: str) -> str:
-    if phone.get("region") == region:  # typed in the row's own region (or internationally): reads back the same
-        return phone["raw"]
-    return portable(phone["raw"], phone.get("e164"), phone.get("extension"), region)
-
-
-def _cells(doc: dict[str, Any], region: str, places: dict[str, int]) -> list[str]:
-    """A stored document's columns (``places``: column target → position), in one pass over the fields it has
-    (fields at their defaults are absent from it)."""
-    cells = [""] * len(places)
-    if "survey_opt_out" in places:
-        cells[places["survey_opt_out"]] = "no"
-    lists: dict[str, list[str]] = {}
-    for key, value in doc.items():
-        if key in ("phones", "emails", "socials"):
-            kind_field, text_field = _ITEM_FIELDS[key]
-            for item in value:
-                text = _number(item, region) if key == "phones" else item[text_field]
-                lists.setdefault(f"{key}:{item.get(kind_field, 'work')}", []).append(text)
-                if item.get("sms"):
-                    lists.setdefault("sms", []).append(text)
+    header = [h for h in csv_file.header if h.strip() != ERRORS_COLUMN]
+    keep = [i for i, h in enumerate(csv_file.header) if h.strip() != ERRORS_COLUMN]
+    writer.writerow([*header, ERRORS_COLUMN])
+    for outcome in outcomes:
+        if outcome.action is not ImportAction.error:
             continue
-        if key in ("address", "custom_fields"):
-            prefix = "address." if key == "address" else "custom:"
-            for name, part in value.items():
-                place = places.get(prefix + name)
-                if place is not None:
-                    cells[place] = _custom_text(part)
-            continue
-        place = places.get(key)
-        if place is None:
-            continue
-        if key == "external_ids":
-            cells[place] = "; ".join(f"{i['source']}={i['value']}" for i in value)
-        elif key in ("websites", "tags"):
-            cells[place] = "; ".join(value)
-        elif key in ("phone", "fax"):
-            cells[place] = _number(value, region)
-        elif key == "survey_opt_out":
-            cells[place] = "yes" if value else "no"
-        else:
-            cells[place] = str(value)
-    for target, texts in lists.items():
-        place = places.get(target)
-        if place is not None:
-            cells[place] = "; ".join(texts)
-    return cells
-
-
-_ITEM_FIELDS = {"phones": ("kind", "raw"), "emails": ("kind", "address"), "socials": ("network", "handle")}
-
-
-def _custom_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(value)
-    return "" if value is None else str(value)
+        values = list(outcome.source or [])
+        values += [""] * (len(csv_file.header) - len(values))
+        reasons = "; ".join(f"line {outcome.line}: {p}" for p in outcome.problems)
+        writer.writerow([*(values[i] for i in keep), *values[len(csv_file.header):], to_cell(reasons)])
+        count += 1
+    return count

@@ -6,10 +6,9 @@ relationships and interactions follow their records without being added twice.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -22,10 +21,11 @@ from core.transfer.report import ImportAction, Outcome, Report
 
 # Export order is import order: what a line refers to comes before it.
 TYPES = BACKUP_ORDER
+REJECTION_KEY = "import_errors"  # why a line of a rejects file was rejected: import skips it
 PARTIES = {kind.value for kind in RecordKind}
 
 
-def export_jsonl(directory: Directory, actor: Actor, out: io.BufferedIOBase,
+def export_jsonl(directory: Directory, actor: Actor, out: IO[bytes],
                  progress: Callable[[int, int], None] | None = None) -> int:
     """Everything in the directory (admins only: a backup holds every division)."""
     count = 0
@@ -51,12 +51,11 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | FieldProblem]
             try:
                 obj = orjson.loads(line)
             except orjson.JSONDecodeError as error:
-                yield line_number, FieldProblem("line", line[:60].decode("utf-8", "replace"),
+                yield line_number, FieldProblem("line", line.decode("utf-8", "replace").rstrip("\r\n"),
                                                 f"is not a JSON object: {error}")
                 continue
             if not isinstance(obj, dict) or obj.get("type") not in TYPES:
-                yield line_number, FieldProblem("type", obj.get("type") if isinstance(obj, dict) else obj,
-                                                f"must be one of {', '.join(TYPES)}")
+                yield line_number, FieldProblem("type", obj, f"must be one of {', '.join(TYPES)}")
                 continue
             yield line_number, obj
 
@@ -85,41 +84,46 @@ class _Session:
     def items(self, lines: Iterator[tuple[int, dict[str, Any] | FieldProblem]]) -> Iterator[Incoming | Outcome]:
         for line, obj in lines:
             if isinstance(obj, FieldProblem):
-                yield Incoming(line, problems=[obj], source=obj)
+                yield Incoming(line, problems=[obj], source=obj.value if isinstance(obj.value, dict) else
+                               {"text": obj.value})
                 continue
+            obj.pop(REJECTION_KEY, None)
+            original = dict(obj)  # as the file has it, for a rejects file
             kind = obj.pop("type")
             file_id = obj.pop("id", None)
             try:
                 if not isinstance(file_id, int | None) or isinstance(file_id, bool):
                     raise ValidationFailed.one("id", file_id, "must be a whole number")
                 if kind in PARTIES:
-                    yield self._party(line, kind, file_id, obj)
+                    yield self._party(line, kind, file_id, obj, original)
                     continue
                 action = self._other(kind, file_id, obj)
             except ContactsError as error:
                 problems = error.problems if isinstance(error, ValidationFailed) else [
                     FieldProblem(kind, file_id, str(error))]
-                yield Outcome(line, ImportAction.error, f"{kind} {file_id}", problems, source=obj)
+                yield Outcome(line, ImportAction.error, f"{kind} {file_id}", problems, source=original)
             except KeyError as error:
                 yield Outcome(line, ImportAction.error, f"{kind} {file_id}",
-                              [FieldProblem(str(error.args[0]), None, f"is required on a {kind} line")], source=obj)
+                              [FieldProblem(str(error.args[0]), None, f"is required on a {kind} line")],
+                              source=original)
             except (TypeError, AttributeError):
                 # A field of the wrong JSON type where a line refers to another record (an id that is a list...).
                 yield Outcome(line, ImportAction.error, f"{kind} {file_id}",
                               [FieldProblem(kind, file_id, f"has a field of the wrong type for a {kind} line (ids "
                                                            "are whole numbers, names and kinds are text)")],
-                              source=obj)
+                              source=original)
             else:
                 yield Outcome(line, action, f"{kind} {file_id}")
 
-    def _party(self, line: int, kind: str, file_id: int | None, doc: dict[str, Any]) -> Incoming:
+    def _party(self, line: int, kind: str, file_id: int | None, doc: dict[str, Any],
+               original: dict[str, Any]) -> Incoming:
         same_as = None if self.restore else self._same_record(kind, file_id, doc)
         if not self.restore:
             for field in ("version", "created_at", "modified_at"):
                 doc.pop(field, None)
         if kind == "contact" and doc.get("organization_id") is not None:
             doc["organization_id"] = self._mapped("organization", doc["organization_id"])
-        item = Incoming(line, source=doc, record_id=file_id if self.restore else None, same_as=same_as,
+        item = Incoming(line, source=original, record_id=file_id if self.restore else None, same_as=same_as,
                         matching=not self.restore, by_name=False,
                         written=lambda record_id: self.ids[kind].__setitem__(file_id, record_id))
         setattr(item, kind, doc)

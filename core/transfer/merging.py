@@ -23,7 +23,8 @@ def organization_keys(data: dict[str, Any], by_name: bool = True) -> list[str]:
 
 def merge(current: dict[str, Any], given: dict[str, Any], region: str) -> tuple[dict[str, Any], dict[str, int]]:
     """``current`` with the fields ``given`` has: list items of the given kinds replace those of the same kind,
-    external ids add up, address and custom fields merge key by key, other fields are replaced.
+    external ids, websites and tags add up, address and custom fields merge key by key, other fields are
+    replaced.
 
     Also returns, per list field, how many kept items come before the given ones (to place errors)."""
     merged, shifts = dict(current), {}
@@ -36,10 +37,10 @@ def merge(current: dict[str, Any], given: dict[str, Any], region: str) -> tuple[
                 value = [_known_phone(phone, old, region) for phone in value]
             kept = [item for item in old if item[kind_field] not in kinds]
             merged[key], shifts[key] = kept + value, len(kept)
-        elif key == "external_ids":
+        elif key in ("external_ids", "websites", "tags"):
             old = current.get(key) or []
-            seen = {(fold(i["source"]), i["value"]) for i in old}
-            merged[key] = old + [i for i in value if (fold(i["source"]), i["value"]) not in seen]
+            seen = {_same(key, i) for i in old}
+            merged[key] = old + [i for i in value if _same(key, i) not in seen]
             shifts[key] = len(old)
         elif key in ("phone", "fax") and current.get(key):
             merged[key] = _known_phone(value, [current[key]], region)
@@ -48,6 +49,11 @@ def merge(current: dict[str, Any], given: dict[str, Any], region: str) -> tuple[
         else:
             merged[key] = value
     return merged, shifts
+
+
+def _same(key: str, item: Any) -> Any:
+    """What makes two items of a list the same item."""
+    return (fold(item["source"]), item["value"]) if key == "external_ids" else fold(item)
 
 
 def unshifted(problem: FieldProblem, shifts: dict[str, int]) -> FieldProblem:

@@ -44,7 +44,7 @@ class Incoming:
     left_out: list[FieldProblem] = field(default_factory=list)  # optional values the reader could not read
     warnings: list[str] = field(default_factory=list)
     not_kept: list[str] = field(default_factory=list)  # what the source holds that the directory has no place for
-    notes: list[str] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)  # note texts, by entity (contact, organization)
     source: Any = None
     record_id: int | None = None  # the id to create the record under (restoring a backup), if free
     same_as: int | None = None  # the stored record this one is, known by more than its keys (a backup's id)
@@ -133,6 +133,8 @@ class Importer:
         try:
             with paused_gc(), self.directory.batch(optimistic=optimistic):
                 for item in items:
+                    if isinstance(item, Incoming):
+                        report.not_kept.update(item.not_kept)
                     report.add(item if isinstance(item, Outcome) else self._import(item), keep_all=dry_run)
                     if progress is not None and report.rows % 500 == 0:
                         progress(report.rows, total)
@@ -240,16 +242,20 @@ class Importer:
     def _organization(self, item: Incoming, warnings: list[str]) -> Write | int:
         """The organization's write, or the id of the one an earlier line of this file already imported."""
         data = item.organization or {}
-        if not item.matching or item.same_as is not None:
-            return self._write_for("organization", data, item.same_as, "organization")
-        for key in organization_keys(data, item.by_name):
-            if key in self._organizations:
-                organization_id, line, first = self._organizations[key]
-                if first != data:
-                    warnings.append(f"the account columns differ from line {line}; that line's values are used")
-                return organization_id
-        matched = self._match_organization(data, item.by_name)
-        return self._write_for("organization", data, matched, "organization")
+        matched = item.same_as
+        if item.matching and matched is None:
+            # a row's account columns repeat on every row of its contacts: the first row's values stand (a
+            # record of its own, such as a company's card, is merged into it instead)
+            for key in organization_keys(data, item.by_name) if item.contact is not None else ():
+                if key in self._organizations:
+                    organization_id, line, first = self._organizations[key]
+                    if any(first.get(field) != value for field, value in data.items()):
+                        warnings.append(f"the account columns differ from line {line}; that line's values are used")
+                    return organization_id
+            matched = self._match_organization(data, item.by_name)
+        write = self._write_for("organization", data, matched, "organization")
+        write.notes = self._new_notes(item, RecordKind.organization, matched)
+        return write
 
     def _match_organization(self, data: dict[str, Any], by_name: bool) -> int | None:
         keys = [(MatchBy.external_id, item["value"], item["source"], f"external id {item['source']} {item['value']}")
@@ -277,7 +283,7 @@ class Importer:
         if organization is not None:
             data["organization_id"] = organization if isinstance(organization, int) else organization.record.id
         write = self._write_for("contact", data, matched, "contact", keep_organization=organization is None)
-        write.notes = [n for n in item.notes if matched is None or n not in self._existing_notes(matched)]
+        write.notes = self._new_notes(item, RecordKind.contact, matched)
         if matched is None and item.matching:
             repeated = next((k for k in self._unmatched_keys_of(write.record) if k in self._unmatched_keys), None)
             if repeated is not None:
@@ -305,8 +311,13 @@ class Importer:
                     return self._single(RecordKind.contact, found, what), what
         return None
 
-    def _existing_notes(self, contact_id: int) -> set[str]:
-        return {n.text for n in self.directory.notes(self.actor, RecordKind.contact, contact_id)}
+    def _new_notes(self, item: Incoming, kind: RecordKind, matched: int | None) -> list[str]:
+        """The item's notes that the record it matched does not have yet (importing a file again adds none)."""
+        given = item.notes.get(kind.value, [])
+        if matched is None or not given:
+            return list(given)
+        existing = {n.text for n in self.directory.notes(self.actor, kind, matched)}
+        return [text for text in given if text not in existing]
 
     def _unmatched_keys_of(self, record: Party) -> list[str]:
         """Keys of the kinds the match order leaves out. Two rows sharing a key of a kind it includes need no

@@ -61,6 +61,7 @@ class Report:
         self.counts: Counter[ImportAction] = Counter()
         self.warnings = 0
         self.written = False
+        self.not_kept: Counter[str] = Counter()  # what the source holds that the directory has no place for
 
     def add(self, outcome: Outcome, keep_all: bool) -> None:
         self.counts[outcome.action] += 1
@@ -79,6 +80,13 @@ class Report:
     def summary(self) -> str:
         """"120 rows: 100 created, 15 updated, 3 unchanged, 2 rejected; 4 warnings", and whether it was kept."""
         return f"{self.rows} rows: {self.outcome_counts()}"
+
+    def not_kept_line(self, unit: str = "row") -> str:
+        """"Not kept (the directory has no place for them): BDAY (12 cards), PHOTO (3 cards)", or nothing."""
+        if not self.not_kept:
+            return ""
+        parts = [f"{what} ({count} {unit}{'' if count == 1 else 's'})" for what, count in sorted(self.not_kept.items())]
+        return "Not kept (the directory has no place for them): " + ", ".join(parts)
 
     def outcome_counts(self) -> str:
         parts = [f"{self.counts[a]} {a.counted(self.written)}" for a in ImportAction]

@@ -1,134 +1,217 @@
-"""vCard 3.0 and 4.0 (RFC 2426, RFC 6350), as phones, address books and CRMs exchange contacts."""
+"""vCards (2.1, 3.0, 4.0) as incoming records: a person's card as a contact (with its ORG as organization), a
+company's card (``KIND:org``, Apple's ``X-ABShowAs:COMPANY``, or an ORG and no name) as an organization with its
+numbers, websites and address. What a card holds that the directory has no place for is counted, never dropped
+in silence."""
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import vobject
-from vobject.base import ParseError
+from nameparser import HumanName
 
-from core.directory import Directory
 from core.errors import ValidationFailed
-from core.models import Contact
-from core.phones import portable
-from core.policy import Actor
+from core.models import PhoneKind
+from core.transfer.labels import email_kind, phone_kind
 from core.transfer.plan import Incoming
+from core.transfer.text_files import read_text
+from core.transfer.vcard_lines import Card, NotAVCard, read_cards
 
-VERSIONS = ("3.0", "4.0")
 UID_SOURCE = "vcard"
-_PHONE_KINDS = {"cell": "cell", "mobile": "cell", "iphone": "cell", "home": "home", "work": "work"}
-_EMAIL_KINDS = {"work": "work", "home": "personal", "personal": "personal"}
-_EMAIL_TYPES = {"work": "WORK", "personal": "HOME", "other": "OTHER"}
+EXTERNAL_ID = "X-CONTACTS-EXTERNAL-ID"  # what export writes for each external id, and import reads back
+REJECTION = "X-CONTACTS-IMPORT-ERROR"  # why a card in a rejects file was rejected: import skips it
+EXTERNAL_SYSTEM = "x-external-system"  # the URL type export gives a record's link into the system it came from
 _SOCIAL_NETWORKS = ("twitter", "whatsapp", "facebook", "line", "instagram")
-_ADDRESS = {"street": "address1", "extended": "address2", "city": "city", "region": "state", "code": "postal_code",
-            "country": "country_code"}
+_ADDRESS = ("po_box", "extended", "street", "city", "state", "postal_code", "country_code")
+# Properties that say how a card is written, not what it holds: nothing is lost by not keeping them.
+_HOUSEKEEPING = {"VERSION", "PRODID", "PROFILE", "REV", "N", "FN", "SORT-STRING", "X-ABLABEL", "CLASS", "NAME",
+                 "SOURCE", "MAILER", "LABEL", "KIND", "X-ABSHOWAS", "X-ABUID", "X-ABADR", "X-PHONETIC-FIRST-NAME",
+                 "X-PHONETIC-LAST-NAME", "X-MS-OL-DEFAULT-POSTAL-ADDRESS", REJECTION}
+READ = {"ORG", "TITLE", "TEL", "EMAIL", "ADR", "URL", "NOTE", "UID", "X-SOCIALPROFILE", "X-TWITTER", EXTERNAL_ID,
+        "CATEGORIES"}
 
 
 def read_vcards(path: Path, *, encoding: str | None = None) -> Iterator[Incoming]:
-    """Each card as an incoming contact (with its ORG as organization), or an organization for company cards."""
-    try:
-        text = path.read_bytes().decode(encoding or "utf-8-sig")
-    except OSError as error:
-        raise ValidationFailed.one("file", str(path), f"cannot be read: {error.strerror}") from None
-    except UnicodeDecodeError as error:
-        raise ValidationFailed.one("file", str(path), f"is not {encoding or 'UTF-8'} text (byte {error.start}); "
-                                                      "name its encoding", fix="encoding") from None
-    starts = [n for n, line in enumerate(text.splitlines(), 1) if line.strip().upper() == "BEGIN:VCARD"]
-    if not starts:
+    """Each card of the file as an incoming contact or organization."""
+    text, charset = read_text(path, encoding)
+    if not re.search(r"^\s*BEGIN:VCARD\s*$", text, re.IGNORECASE | re.MULTILINE):
         raise ValidationFailed.one("file", str(path), "holds no vCard (no BEGIN:VCARD line)")
     try:
-        cards = list(vobject.readComponents(text, ignoreUnreadable=True))
-    except (ParseError, ValueError) as error:
-        line = getattr(error, "lineNumber", None)
-        where = f" near line {line}" if line else ""
-        raise ValidationFailed.one("file", str(path), f"is not a readable vCard file{where}: {error}") from None
-    for line, card in zip(starts, cards, strict=False):
-        yield _incoming(line, card)
+        for card in read_cards(text, charset):
+            yield _incoming(card)
+    except NotAVCard as error:
+        raise ValidationFailed.one("file", str(path), f"is not a complete vCard file: {error}") from None
 
 
-def _values(card: Any, name: str) -> list[Any]:
-    return card.contents.get(name, [])
+def count_cards(path: Path, encoding: str | None = None) -> int:
+    text, _ = read_text(path, encoding)
+    return len(re.findall(r"^\s*BEGIN:VCARD\s*$", text, re.IGNORECASE | re.MULTILINE))
 
 
-def _types(prop: Any) -> set[str]:
-    """TYPE values however they are written: TYPE=work,voice / TYPE="work,voice" / vCard 2.1's bare ;CELL."""
-    types = {t.strip().casefold() for value in prop.params.get("TYPE", []) for t in value.split(",")}
-    return types | {name.casefold() for name, value in prop.params.items() if not value or value == [""]}
+def _incoming(card: Card) -> Incoming:
+    item = Incoming(card.line, source=card)
+    organization = _organization_name(card, item)
+    if _is_company(card, organization):
+        item.organization = _company(card, item, organization)
+    else:
+        if organization:
+            item.organization = {"name": organization}
+            item.origins["organization.name"] = "ORG"
+        item.contact = _person(card, item)
+    item.notes = {"organization" if item.contact is None else "contact": [p.text for p in card.all("NOTE") if p.text]}
+    item.not_kept = sorted({p.name for p in card.properties
+                            if p.name not in READ | _HOUSEKEEPING and (p.raw.strip() or p.name == "PHOTO")}
+                           | set(item.not_kept))
+    return item
 
 
-def _incoming(line: int, card: Any) -> Incoming:
-    item = Incoming(line, source=card)
-    contact: dict[str, Any] = {}
-    n = card.contents.get("n")
-    full = card.fn.value.strip() if "fn" in card.contents else ""
-    if n and (n[0].value.given or n[0].value.family):
-        name = n[0].value
-        parts = {"first_name": name.given, "last_name": name.family, "middle_name": name.additional,
-                 "salutation": name.prefix}
-        contact.update({k: " ".join(v) if isinstance(v, list) else v for k, v in parts.items() if v})
-    elif full:
-        first, _, last = full.rpartition(" ")
-        contact.update({"first_name": first or last, "last_name": last} if first else {"first_name": full})
-    for field in ("first_name", "last_name", "middle_name", "salutation"):
-        item.origins[f"contact.{field}"] = "N"
-    organization_name = ""
-    if "org" in card.contents:
-        value = card.org.value
-        organization_name = (value[0] if isinstance(value, list) and value else str(value)).strip()
-    company_card = not contact or any(v.value.strip().upper() == "COMPANY" for v in _values(card, "x-abshowas"))
-    if company_card and organization_name:
-        item.organization = {"name": organization_name}
-        item.origins["organization.name"] = "ORG"
-        return item
-    if organization_name:
-        item.organization = {"name": organization_name}
-        item.origins["organization.name"] = "ORG"
-    if "title" in card.contents:
-        contact["title"] = card.title.value
+def _organization_name(card: Card, item: Incoming) -> str:
+    orgs = card.all("ORG")
+    if len(orgs) > 1:
+        item.not_kept.append("ORG (after the first)")
+    parts = orgs[0].parts() if orgs else []
+    if len(parts) > 1 and any(parts[1:]):
+        item.not_kept.append("ORG (department)")
+    return parts[0] if parts else ""
+
+
+def _is_company(card: Card, organization: str) -> bool:
+    kind = card.first("KIND")
+    shown_as = card.first("X-ABSHOWAS")
+    if (kind and kind.text.casefold() == "org") or (shown_as and shown_as.text.upper() == "COMPANY"):
+        return True
+    name = card.first("N")
+    full = card.first("FN")
+    named = (name is not None and any(name.parts()[:2])) or (full is not None and full.text != organization)
+    return bool(organization) and not named
+
+
+def _company(card: Card, item: Incoming, organization: str) -> dict[str, Any]:
+    full = card.first("FN")
+    data: dict[str, Any] = {"name": organization or (full.text if full else "")}
+    item.origins["organization.name"] = "ORG"
+    for prop in card.all("TEL"):
+        slot = "fax" if phone_kind(card.labels(prop)) is PhoneKind.fax else "phone"
+        if slot in data:
+            item.not_kept.append(f"TEL (a company card keeps one {slot})")
+            continue
+        data[slot] = {"raw": _phone_text(prop.text)}
+        item.origins[f"organization.{slot}"] = "TEL"
+    websites = _urls(card, item, "organization", data)
+    if websites:
+        data["websites"] = websites
+    _address(card, item, "organization", data)
+    tags = [tag for p in card.all("CATEGORIES") for tag in p.values()]
+    if tags:
+        data["tags"] = tags
+        item.origins["organization.tags"] = "CATEGORIES"
+    _external_ids(card, item, "organization", data)
+    if card.all("EMAIL"):
+        item.not_kept.append("EMAIL (of a company card)")
+    return data
+
+
+def _person(card: Card, item: Incoming) -> dict[str, Any]:
+    contact = _name(card, item)
+    titles = card.all("TITLE")
+    if titles:
+        contact["title"] = titles[0].text
         item.origins["contact.title"] = "TITLE"
+        if len(titles) > 1:
+            item.not_kept.append("TITLE (after the first)")
     phones: list[dict[str, Any]] = []
-    for prop in _values(card, "tel"):
-        types = _types(prop)
-        kind = next((_PHONE_KINDS[t] for t in types if t in _PHONE_KINDS), "other")
+    for prop in card.all("TEL"):
         item.origins[f"contact.phones.{len(phones)}"] = "TEL"
-        phones.append({"kind": kind, "raw": _phone_text(prop.value)})
+        phones.append({"kind": phone_kind(card.labels(prop)).value, "raw": _phone_text(prop.text)})
     emails: list[dict[str, Any]] = []
-    for prop in _values(card, "email"):
-        kind = next((_EMAIL_KINDS[t] for t in _types(prop) if t in _EMAIL_KINDS), "other")
+    for prop in card.all("EMAIL"):
         item.origins[f"contact.emails.{len(emails)}"] = "EMAIL"
-        emails.append({"kind": kind, "address": prop.value.strip()})
+        emails.append({"kind": email_kind(card.labels(prop)).value, "address": prop.text})
     socials: list[dict[str, Any]] = []
-    for prop in _values(card, "x-socialprofile") + _values(card, "x-twitter"):
-        network = "twitter" if prop.name.casefold() == "x-twitter" else next(
-            (t for t in _types(prop) if t in _SOCIAL_NETWORKS), None)
-        if network:
-            item.origins[f"contact.socials.{len(socials)}"] = prop.name.upper()
-            socials.append({"network": network, "handle": prop.value.rstrip("/").rsplit("/", 1)[-1]})
+    for prop in card.all("X-SOCIALPROFILE") + card.all("X-TWITTER"):
+        network = "twitter" if prop.name == "X-TWITTER" else next(
+            (t for t in card.labels(prop) if t in _SOCIAL_NETWORKS), None)
+        if network is None:
+            item.not_kept.append("X-SOCIALPROFILE (a network the directory does not keep)")
+            continue
+        item.origins[f"contact.socials.{len(socials)}"] = prop.name
+        socials.append({"network": network, "handle": prop.text.rstrip("/").rsplit("/", 1)[-1]})
     for field, values in (("phones", phones), ("emails", emails), ("socials", socials)):
         if values:
             contact[field] = values
-    addresses = _values(card, "adr")
-    if addresses:
-        value = addresses[0].value
-        address = {ours: " ".join(getattr(value, theirs)) if isinstance(getattr(value, theirs), list)
-                   else getattr(value, theirs) for theirs, ours in _ADDRESS.items()}
-        contact["address"] = {k: v.strip() for k, v in address.items() if v and v.strip()}
-        item.origins["contact.address"] = "ADR"
-    for prop in _values(card, "url"):
-        if re.match(r"^https?://", prop.value.strip()):
-            contact["external_system_url"] = prop.value.strip()
-            item.origins["contact.external_system_url"] = "URL"
-            break
-    if "uid" in card.contents and card.uid.value.strip():
-        contact["external_ids"] = [{"source": UID_SOURCE, "value": card.uid.value.strip()}]
-        item.origins["contact.external_ids"] = "UID"
-    item.notes = [prop.value.strip() for prop in _values(card, "note") if prop.value.strip()]
-    item.contact = contact
-    return item
+    _address(card, item, "contact", contact)
+    websites = _urls(card, item, "contact", contact)
+    if websites and item.organization is None:
+        item.not_kept.append("URL (a person's website, with no ORG to keep it on)")
+    elif websites:  # a person's card's websites are their company's
+        assert item.organization is not None
+        item.organization["websites"] = websites
+        for index in range(len(websites)):
+            item.origins[f"organization.websites.{index}"] = item.origins.pop(f"contact.websites.{index}")
+    if card.first("CATEGORIES") is not None:
+        item.not_kept.append("CATEGORIES")
+    _external_ids(card, item, "contact", contact)
+    return contact
+
+
+def _name(card: Card, item: Incoming) -> dict[str, Any]:
+    """Names from N; from FN by a name parser (titles, suffixes, particles) when N gives none."""
+    for field in ("first_name", "last_name", "middle_name", "salutation"):
+        item.origins[f"contact.{field}"] = "N"
+    name = card.first("N")
+    parts = [*(name.parts() if name else []), "", "", "", "", ""]
+    family, given, additional, prefix, suffix = (" ".join(p.split(",")).strip() for p in parts[:5])
+    if not (family or given):
+        full = card.first("FN")
+        parsed = HumanName(full.text if full else "")
+        family, given, additional, prefix, suffix = (parsed.last, parsed.first, parsed.middle, parsed.title,
+                                                     parsed.suffix)
+    contact = {"first_name": given, "last_name": " ".join(p for p in (family, suffix) if p),
+               "middle_name": additional, "salutation": prefix}
+    return {key: value for key, value in contact.items() if value}
+
+
+def _address(card: Card, item: Incoming, entity: str, data: dict[str, Any]) -> None:
+    addresses = card.all("ADR")
+    if not addresses:
+        return
+    preferred = next((p for p in addresses if {"pref", "work"} & card.labels(p)), addresses[0])
+    if len(addresses) > 1:
+        item.not_kept.append("ADR (after the first)")
+    parts = dict(zip(_ADDRESS, [*preferred.parts(), *[""] * 7], strict=False))
+    street = "\n".join(p for p in (parts["street"], parts["extended"], parts["po_box"]) if p)
+    address = {"address1": street, "city": parts["city"], "state": parts["state"],
+               "postal_code": parts["postal_code"], "country_code": parts["country_code"]}
+    address = {key: value for key, value in address.items() if value}
+    if address:
+        data["address"] = address
+        item.origins[f"{entity}.address"] = "ADR"
+
+
+def _urls(card: Card, item: Incoming, entity: str, data: dict[str, Any]) -> list[str]:
+    """The card's websites; a URL typed as the record's link into another system goes to its own field."""
+    websites: list[str] = []
+    for prop in card.all("URL"):
+        if EXTERNAL_SYSTEM in card.labels(prop):
+            data["external_system_url"] = prop.text
+            item.origins[f"{entity}.external_system_url"] = "URL"
+        elif prop.text:
+            item.origins[f"{entity}.websites.{len(websites)}"] = "URL"
+            websites.append(prop.text)
+    return websites
+
+
+def _external_ids(card: Card, item: Incoming, entity: str, data: dict[str, Any]) -> None:
+    ids = [{"source": source, "value": value} for p in card.all(EXTERNAL_ID)
+           for source, value in [[*p.parts(), ""][:2]] if source and value]
+    uid = card.first("UID")
+    if uid is not None and uid.text and not any(i["source"] == UID_SOURCE for i in ids):
+        ids.insert(0, {"source": UID_SOURCE, "value": uid.text})
+    if ids:
+        data["external_ids"] = ids
+        item.origins[f"{entity}.external_ids"] = "UID"
 
 
 def _phone_text(value: str) -> str:
@@ -139,54 +222,3 @@ def _phone_text(value: str) -> str:
         extension = re.search(r"(?:^|;)ext=([0-9]+)", params)
         return number + (f" x{extension.group(1)}" if extension else "")
     return text
-
-
-def export_vcards(directory: Directory, actor: Actor, out: io.TextIOBase, version: str = "3.0",
-                  progress: Callable[[int, int], None] | None = None) -> int:
-    if version not in VERSIONS:
-        raise ValidationFailed.one("version", version, f"must be one of {', '.join(VERSIONS)}")
-    ids = directory.browse(actor, "contact")
-    names = {o.id: o.full_name for o in directory.records(actor, "organization", directory.browse(actor, "organization"))}
-    for start in range(0, len(ids), 2000):
-        for contact in directory.records(actor, "contact", ids[start:start + 2000]):
-            assert isinstance(contact, Contact)
-            out.write(_card(contact, names.get(contact.organization_id), version, directory.region))
-        if progress is not None:
-            progress(min(start + 2000, len(ids)), len(ids))
-    return len(ids)
-
-
-def _card(contact: Contact, organization: str | None, version: str, region: str) -> str:
-    card = vobject.vCard()
-    card.add("n").value = vobject.vcard.Name(family=contact.last_name, given=contact.first_name,
-                                             additional=contact.middle_name or "", prefix=contact.salutation or "")
-    card.add("fn").value = " ".join(p for p in (contact.salutation, contact.full_name) if p)
-    if organization:
-        card.add("org").value = [organization]
-    if contact.title:
-        card.add("title").value = contact.title
-    for phone in contact.phones:
-        tel = card.add("tel")
-        tel.value = portable(phone.raw, phone.e164, phone.extension, region)  # text: vCard 4.0 allows it too
-        tel.params["TYPE"] = [phone.kind.value.upper() if version == "3.0" else phone.kind.value]
-    for email in contact.emails:
-        mail = card.add("email")
-        mail.value = email.address
-        mail.params["TYPE"] = ["INTERNET", _EMAIL_TYPES[email.kind.value]] if version == "3.0" else [
-            _EMAIL_TYPES[email.kind.value].lower()]
-    for social in contact.socials:
-        profile = card.add("x-socialprofile")
-        profile.value = social.handle
-        profile.params["TYPE"] = [social.network.value]
-    if contact.address:
-        address = contact.address
-        card.add("adr").value = vobject.vcard.Address(
-            street=address.address1 or "", extended=address.address2 or "", city=address.city or "",
-            region=address.state or "", code=address.postal_code or "", country=address.country_code or "")
-    if contact.external_system_url:
-        card.add("url").value = contact.external_system_url
-    uid = next((i.value for i in contact.external_ids if i.source == UID_SOURCE), None)
-    if uid:
-        card.add("uid").value = uid
-    text = card.serialize()
-    return text if version == "3.0" else text.replace("VERSION:3.0", "VERSION:4.0", 1)

@@ -74,7 +74,8 @@ async def test_export_writes_the_file(directory, tmp_path):
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await run_on(pilot, "f8", target, "#export")
         assert isinstance(pilot.app.screen, ExportScreen)
-        assert summary(pilot.app) == f"Exported 60 records to {target}."
+        assert summary(pilot.app) == (f"Exported 60 records to {target}.\nNot in this format: divisions, note "
+                                      "authors and times, relationships, interactions, history.")
         written = target.stat().st_mtime_ns
         await pilot.click("#export")  # again: the file is there now
         await settle(pilot)
@@ -127,3 +128,19 @@ async def test_a_file_in_another_encoding_says_where_to_name_it_and_then_imports
         await settle(pilot)
         assert summary(pilot.app).startswith("1 rows: 1 created")
     assert "Zoë Müller" in [c.full_name for c in directory.lookup(ADMIN, "zoë müller").contacts]
+
+
+async def test_export_of_what_the_search_found(directory, tmp_path):
+    target = tmp_path / "found.vcf"
+    [one] = directory.records(ADMIN, "contact", store(directory).ids("contacts")[:1])
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        pilot.app.screen.query_one("#search", Input).value = one.last_name
+        await settle(pilot)
+        await run_on(pilot, "f8", target, "#export")
+        found = directory.browse(ADMIN, "contact", one.last_name)
+        assert summary(pilot.app).startswith("Exported ")
+    text = target.read_text(encoding="utf-8")
+    people = text.count("BEGIN:VCARD") - text.count("X-ABShowAs:COMPANY")
+    assert people == len(found) and one.last_name in text
+    assert len(found) < store(directory).count("contacts")
+

@@ -278,7 +278,7 @@ class MainScreen(Screen):
         self.app.push_screen(ImportScreen(), self._after_transfer)
 
     def action_export(self) -> None:
-        self.app.push_screen(ExportScreen(), self._after_transfer)
+        self.app.push_screen(ExportScreen(self.query_one("#search", Input).value), self._after_transfer)
 
     def _after_transfer(self, changed: bool | None) -> None:
         if changed:

@@ -18,7 +18,7 @@ from textual.widgets import Button, DirectoryTree, Input, Label, ProgressBar, Ri
 from core.errors import ContactsError, ValidationFailed
 from core.models import DEFAULT_DIVISION
 from core.text import inert
-from core.transfer.files import FORMATS, ImportOptions, ImportResult, export_file, format_of, import_file
+from core.transfer.files import FORMATS, Exported, ImportOptions, ImportResult, export_file, format_of, import_file
 from core.transfer.report import ImportAction, Report
 from tui.screens.dialogs import ConfirmDialog
 from tui.session import session
@@ -199,7 +199,9 @@ class ImportScreen(TransferScreen):
         if result.rejects:
             summary.append(f"\nRejected rows are in {result.rejects}: fix them there and import that file.")
         if result.ignored_columns:
-            summary.append("\nIgnored columns: " + ", ".join(result.ignored_columns), "dim")
+            summary.append("\nIgnored columns: " + inert(", ".join(result.ignored_columns)), "dim")
+        if report.not_kept:
+            summary.append("\n" + inert(report.not_kept_line("card" if result.format == "vcard" else "row")), "dim")
         self.show_summary(summary)
         self.write_report(report, every_row=not report.written)
 
@@ -222,10 +224,23 @@ class ExportScreen(TransferScreen):
     HEADING = "Export the directory"
     PLACEHOLDER = "path of the file to write: .csv, .vcf, or .jsonl (a full backup)"
 
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.query_text = query.strip()  # the main list's search, which the export may be limited to
+
     def options(self) -> ComposeResult:
-        with Horizontal(classes="transfer-options"), Vertical():
-            yield Label("vCard version")
-            yield Select([("3.0", "3.0"), ("4.0", "4.0")], value="3.0", allow_blank=False, id="vcard-version")
+        with Horizontal(classes="transfer-options"):
+            with Vertical():
+                yield Label("vCard version")
+                yield Select([("3.0", "3.0"), ("4.0", "4.0")], value="3.0", allow_blank=False, id="vcard-version")
+            if self.query_text:
+                with Vertical(classes="switch-option"):
+                    yield Label(Text(f"Only what “{inert(self.query_text)}” finds"))
+                    yield Switch(True, id="only-found")
+
+    def only_found(self) -> bool:
+        switches = self.query("#only-found")
+        return bool(switches) and self.query_one("#only-found", Switch).value
 
     def buttons(self) -> ComposeResult:
         yield Button("Export", variant="primary", id="export")
@@ -253,13 +268,15 @@ class ExportScreen(TransferScreen):
     @work(thread=True, exclusive=True, group="transfer")
     def run_export(self, path: Path, vcard_version: str) -> None:
         try:
-            count = export_file(session(self).directory, session(self).actor, path, vcard_version=vcard_version,
-                                progress=self.progress)
+            exported = export_file(session(self).directory, session(self).actor, path, vcard_version=vcard_version,
+                                   progress=self.progress, query=self.query_text if self.only_found() else None)
         except ContactsError as error:
             self.app.call_from_thread(self.failed, error)
             return
-        self.app.call_from_thread(self.exported, path, count)
+        self.app.call_from_thread(self.exported, path, exported)
 
-    def exported(self, path: Path, count: int) -> None:
+    def exported(self, path: Path, exported: Exported) -> None:
         self.busy(False)
-        self.show_summary(Text(f"Exported {count:,} records to {path}.", "bold green"))
+        summary = Text(f"Exported {exported.count:,} records to {path}.", "bold green")
+        summary.append("\nNot in this format: " + ", ".join(exported.not_carried) + ".", "dim")
+        self.show_summary(summary)
