@@ -12,8 +12,9 @@ from core.models import DEFAULT_DIVISION
 from core.policy import Actor
 from core.text import inert
 from core.transfer.columns import COLUMNS
-from core.transfer.files import ImportOptions, export_file, import_file
+from core.transfer.files import DEFAULT_SOURCE, ImportOptions, export_file, import_file
 from core.transfer.plan import MATCH_KINDS
+from core.transfer.presets import PRESETS
 from core.transfer.report import Report
 from core.transfer.salesforce import SalesforceClient, SalesforceSettings, sync_salesforce
 from core.transfer.vcard_export import VERSIONS as VCARD_VERSIONS
@@ -25,13 +26,16 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     importing = commands.add_parser("import", help="import contacts and organizations from CSV, vCard or JSON Lines")
     importing.add_argument("file", type=Path, nargs="?")
     importing.add_argument("--format", choices=FORMATS, help="default: by the file's extension")
+    importing.add_argument("--from", dest="preset", choices=list(PRESETS),
+                           help="the exporter that wrote a CSV file: its columns and labels are read as they are")
     importing.add_argument("--mapping", type=Path, help="a TOML file mapping another export's headers to ours")
     importing.add_argument("--division", default=DEFAULT_DIVISION,
                            help=f"where new records go (default {DEFAULT_DIVISION})")
     importing.add_argument("--match", default=",".join(MATCH_KINDS),
                            help="how rows find existing contacts, in order (default external_id,email,phone)")
-    importing.add_argument("--source", default="import",
-                           help="the system the file's Contact ID and Account ID come from (default import)")
+    importing.add_argument("--source", default=DEFAULT_SOURCE,
+                           help="the system the file's Contact ID and Account ID come from (default: the preset's, "
+                                f"else {DEFAULT_SOURCE})")
     importing.add_argument("--encoding", help="the file's text encoding when it is not UTF-8, e.g. cp1252")
     importing.add_argument("--dry-run", action="store_true", help="say what each row would do; change nothing")
     importing.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
@@ -63,7 +67,7 @@ def run_import(directory: Directory, actor: Actor, args: argparse.Namespace) -> 
         return FOUND
     if args.file is None:
         return fail("import needs a FILE (or --columns)")
-    options = ImportOptions(format=args.format, mapping=args.mapping, division=args.division,
+    options = ImportOptions(format=args.format, mapping=args.mapping, preset=args.preset, division=args.division,
                             match=tuple(m.strip() for m in args.match.split(",") if m.strip()), source=args.source,
                             encoding=args.encoding, dry_run=args.dry_run, strict=args.strict, rejects=args.rejects)
     with ProgressBar("Checking" if args.dry_run else "Importing", "rows") as bar:

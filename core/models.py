@@ -204,14 +204,18 @@ class Address(Strict):
     @model_validator(mode="before")
     @classmethod
     def _street_lines(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        lines = [text.strip() for key in ("address1", "address2") if isinstance(data.get(key), str)
-                 for text in data[key].splitlines() if text.strip()]
-        if not any(isinstance(data.get(key), str) and len(data[key].splitlines()) > 1
-                   for key in ("address1", "address2")):
-            return data
-        return {**data, "address1": lines[0] if lines else None, "address2": ", ".join(lines[1:]) or None}
+        return street_lines(data)
+
+
+def street_lines(data: Any) -> Any:
+    """An address with its street lines in ``address1`` and ``address2`` (see ``Address``)."""
+    if not isinstance(data, dict):
+        return data
+    if not any(isinstance(data.get(key), str) and len(data[key].splitlines()) > 1 for key in ("address1", "address2")):
+        return data
+    lines = [text.strip() for key in ("address1", "address2") if isinstance(data.get(key), str)
+             for text in data[key].splitlines() if text.strip()]
+    return {**data, "address1": lines[0] if lines else None, "address2": ", ".join(lines[1:]) or None}
 
 
 class ExternalId(Strict):

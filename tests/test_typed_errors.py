@@ -61,15 +61,17 @@ def test_a_record_that_is_not_an_object_is_refused(directory):
         directory.create(ADMIN, "contact", ["Ann", "Lee"])  # type: ignore[arg-type]
 
 
-def test_a_csv_with_a_huge_integer_rejects_that_row_and_imports_the_rest(counted, tmp_path, data_dir):
+def test_a_csv_with_a_huge_integer_leaves_the_value_out_and_says_so(counted, tmp_path, data_dir):
     counted.close()
     people = tmp_path / "people.csv"
     people.write_text("Contact First Name,Contact Last Name,custom.seats\nAda,Lovelace,12\n"
                       f"Big,Number,{10**30}\n", encoding="utf-8")
     result = run(data_dir, "import", str(people))
-    assert result.returncode == 1, result.stderr  # some rows rejected, the rest imported
-    assert "Traceback" not in result.stderr and "custom.seats" in result.stdout
-    assert "1 created" in result.stdout and "1 rejected" in result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"custom.seats: {str(10**30)!r} left out: " in result.stdout and "2 created" in result.stdout
+    strict = run(data_dir, "import", "--strict", str(people))
+    assert strict.returncode == 2 and "1 rejected" in strict.stdout
 
 
 def test_json_lines_with_huge_ids_and_wrong_types_are_reported_per_line(directory, tmp_path):

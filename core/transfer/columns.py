@@ -20,16 +20,14 @@ COUNTRY_CODE = "Country Code"
 ERRORS_COLUMN = "Import Errors"
 CUSTOM_PREFIX = {"contact": "custom.", "organization": "account.custom."}
 NOTE_SEPARATOR = "\n\n---\n\n"  # between the notes of one record in its Notes cell
-# What a spreadsheet runs as a formula when a cell starts with it; a cell of digits and the punctuation of phone
-# numbers ("+1 415 555 2671", "-5") is a number to it, never a call.
+# What a spreadsheet runs as a formula when a cell starts with it (even "+1 415 555 2671": Excel shows #NAME?).
 _FORMULA = re.compile(r"^'*[=+\-@\t\r]")
 _QUOTED_FORMULA = re.compile(r"^'+[=+\-@\t\r]")
-_NUMBER_LIKE = re.compile(r"^[+\-\d\s().,;/#*x]+$")
 
 
 def to_cell(text: str) -> str:
     """``text`` as a cell a spreadsheet shows and never runs: a quote before a formula's first character."""
-    return "'" + text if _FORMULA.match(text) and not _NUMBER_LIKE.match(text) else text
+    return "'" + text if _FORMULA.match(text) else text
 
 
 def from_cell(text: str) -> str:
@@ -117,11 +115,29 @@ def column_named(header: str) -> Column | None:
 
 
 @dataclass(frozen=True)
+class Labelled:
+    """Numbered value columns whose kind is in a label column beside them (Google's ``Phone 1 - Value`` and
+    ``Phone 1 - Label``): ``value`` is a pattern with one group (the number), ``labels`` the label headers with
+    ``{n}`` for it, ``field`` the list they fill (``phones`` or ``emails``)."""
+
+    value: str
+    labels: tuple[str, ...]
+    field: str
+
+
+@dataclass(frozen=True)
 class Mapping:
-    """A column-mapping file: headers of another export → the columns above (or ``custom.<key>``)."""
+    """Headers of another export → the columns above (or ``custom.<key>``): a mapping file, or an exporter's
+    preset. ``addresses`` are groups of address columns (their header → ours) in order of preference: a row's
+    address is the first group it fills (Outlook's Business, Home and Other addresses)."""
 
     columns: dict[str, str]
     list_separator: str = ";"
+    labelled: tuple[Labelled, ...] = ()
+    addresses: tuple[dict[str, str], ...] = ()
+    source: str | None = None  # the system the key columns' ids belong to
+    repeats: frozenset[str] = frozenset()  # headers (folded) whose values other columns hold too: not reported
+    blanks: frozenset[str] = frozenset()  # what the exporter writes in a cell that has no value (folded)
 
     @classmethod
     def load(cls, path: Path) -> Mapping:

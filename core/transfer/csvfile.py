@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
 from core.errors import FieldProblem, ValidationFailed
 from core.phones import is_region
+from core.text import fold
 from core.transfer.columns import (
     COLUMNS,
     ERRORS_COLUMN,
@@ -21,7 +23,9 @@ from core.transfer.columns import (
     from_cell,
     to_cell,
 )
+from core.transfer.labels import email_kind, phone_kind
 from core.transfer.plan import Incoming
+from core.transfer.presets import NAMES, recognised
 from core.transfer.report import ImportAction, Outcome
 from core.transfer.text_files import read_text
 
@@ -43,6 +47,10 @@ class CsvFile:
     ignored: list[str]
     source: str
     list_separator: str
+    labelled: list[tuple[int, int | None, str]] = field(default_factory=list)  # value, label, list field
+    addresses: list[dict[Column, list[int]]] = field(default_factory=list)  # address columns by group, preferred first
+    unread: list[int] = field(default_factory=list)  # columns nothing reads, whose values are reported not kept
+    blanks: frozenset[str] = frozenset()  # what the exporter writes in a cell that has no value
 
     @property
     def row_count(self) -> int:
@@ -127,9 +135,43 @@ class CsvFile:
                     phone["region"] = region
                 if sms is not None and entity == "contact":
                     phone["sms"] = phone["raw"] in sms
+        self._labelled(item, values, data["contact"])
+        self._address(item, values, data["contact"])
+        item.not_kept += [self.header[i] for i in self.unread if values[i].strip() and fold(values[i].strip())
+                          not in self.blanks]
         item.contact = data["contact"] or None
         item.organization = data["organization"] or None
         return item
+
+    def _labelled(self, item: Incoming, values: list[str], contact: dict[str, Any]) -> None:
+        for value_index, label_index, field_name in self.labelled:
+            cell = from_cell(values[value_index].strip())
+            if not cell:
+                continue
+            labels = [values[label_index]] if label_index is not None else []
+            items = contact.setdefault(field_name, [])
+            for value in (v.strip() for v in cell.split(self.list_separator)):
+                if not value:
+                    continue
+                item.origins[f"contact.{field_name}.{len(items)}"] = self.header[value_index]
+                items.append({"kind": phone_kind(labels).value, "raw": value} if field_name == "phones"
+                             else {"kind": email_kind(labels).value, "address": value})
+
+    def _address(self, item: Incoming, values: list[str], contact: dict[str, Any]) -> None:
+        """The first address group the row fills; the others it fills are reported not kept."""
+        for group in self.addresses:
+            cells: dict[Column, str] = {}
+            for column, indexes in group.items():
+                lines = [from_cell(values[i].strip()) for i in indexes]
+                cells[column] = "\n".join(line for line in lines if line)
+            if not any(cells.values()):
+                continue
+            if "address" in contact:
+                item.not_kept.append(f"{self.header[min(min(i) for i in group.values())]} group (a second address)")
+                continue
+            contact["address"] = {c.target.removeprefix("address."): v for c, v in cells.items() if v}
+            for column, indexes in group.items():
+                item.origins[f"contact.{column.target}"] = self.header[indexes[0]]
 
     def _list(self, item: Incoming, record: dict, entity: str, column: Column, target: str,
               values: list[str]) -> None:
@@ -166,16 +208,60 @@ def open_csv(path: Path, *, mapping: Mapping | None = None, encoding: str | None
                                                       "columns")
     delimiter = max(DELIMITERS, key=first_line.count)
     header = next(csv.reader([first_line], delimiter=delimiter))
+    given = mapping
     mapping = mapping or Mapping({})
-    columns = [column_named(mapping.rename(h)) for h in header]
-    ignored = [h for h, c in zip(header, columns, strict=True) if c is None and h.strip() != ERRORS_COLUMN]
-    _check_header(path, header, columns)
-    return CsvFile(path, text, delimiter, header, columns, ignored, source, mapping.list_separator)
+    # named as the file names them, so that every problem names the file's own column
+    columns = [None if c is None else replace(c, name=h.strip())
+               for h, c in ((h, column_named(mapping.rename(h))) for h in header)]
+    csv_file = CsvFile(path, text, delimiter, header, columns, [], source, mapping.list_separator,
+                       blanks=mapping.blanks)
+    used = _layout(csv_file, mapping)
+    unused = [i for i, (h, c) in enumerate(zip(header, columns, strict=True))
+              if c is None and i not in used and h.strip() != ERRORS_COLUMN]
+    csv_file.ignored = [header[i] for i in unused]
+    csv_file.unread = [i for i in unused if fold(header[i].strip()) not in mapping.repeats]
+    exporter = recognised(header) if given is None else None
+    if exporter is not None and len([c for c in columns if c is not None]) < 2:
+        raise ValidationFailed.one("header", ", ".join(header[:4]), f"looks like {NAMES[exporter]}: import it with "
+                                                                   f"the {exporter} preset", fix="from")
+    _check_header(path, header, columns, bool(csv_file.labelled or csv_file.addresses))
+    return csv_file
 
 
-def _check_header(path: Path, header: list[str], columns: list[Column | None]) -> None:
+def _layout(csv_file: CsvFile, mapping: Mapping) -> set[int]:
+    """Find the mapping's labelled and grouped columns in the header; the indexes they use."""
+    folded = {fold(h.strip()): i for i, h in enumerate(csv_file.header)}
+    used: set[int] = set()
+    for labelled in mapping.labelled:
+        pattern = re.compile(labelled.value, re.IGNORECASE)
+        for index, name in enumerate(csv_file.header):
+            match = pattern.fullmatch(name.strip())
+            if match is None:
+                continue
+            label = next((folded[fold(t.format(n=match.group(1)))] for t in labelled.labels
+                          if fold(t.format(n=match.group(1))) in folded), None)
+            csv_file.labelled.append((index, label, labelled.field))
+            used |= {index} | ({label} if label is not None else set())
+    for group in mapping.addresses:
+        present: dict[Column, list[int]] = {}
+        for theirs, ours in group.items():
+            if theirs in folded:
+                present.setdefault(_column(ours), []).append(folded[theirs])
+        if present:
+            csv_file.addresses.append(present)
+            used |= {i for indexes in present.values() for i in indexes}
+    return used
+
+
+def _column(name: str) -> Column:
+    column = column_named(name)
+    assert column is not None, name  # presets name only columns import reads
+    return column
+
+
+def _check_header(path: Path, header: list[str], columns: list[Column | None], grouped: bool) -> None:
     known = [c for c in columns if c is not None]
-    if not known:
+    if not known and not grouped:
         shown = ", ".join(repr(h) for h in header[:8])
         raise ValidationFailed.one(
             "header", shown, f"no column of {path.name} is one the importer reads; use the column names import "

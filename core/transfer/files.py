@@ -22,6 +22,7 @@ from core.transfer.csv_export import export_csv
 from core.transfer.csvfile import open_csv, write_rejects
 from core.transfer.jsonl import REJECTION_KEY, export_jsonl, import_jsonl
 from core.transfer.plan import MATCH_KINDS, Importer, paused_gc
+from core.transfer.presets import preset
 from core.transfer.report import Outcome, Report
 from core.transfer.vcard import REJECTION as VCARD_REJECTION
 from core.transfer.vcard import count_cards, read_vcards
@@ -30,6 +31,7 @@ from core.transfer.vcard_export import export_vcards
 from core.transfer.vcard_lines import escape
 from core.transfer.vcard_lines import line as vcard_line
 
+DEFAULT_SOURCE = "import"
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".vcf": "vcard", ".vcard": "vcard", ".jsonl": "jsonl",
            ".ndjson": "jsonl"}
 Progress = Callable[[int, int], None]
@@ -39,9 +41,10 @@ Progress = Callable[[int, int], None]
 class ImportOptions:
     format: str | None = None  # by the file's extension when not given
     mapping: Path | None = None
+    preset: str | None = None  # an exporter whose columns to read: google, outlook, hubspot, salesforce, genesys
     division: str = DEFAULT_DIVISION
     match: tuple[str, ...] = MATCH_KINDS
-    source: str = "import"  # the external-id source that the file's Contact ID and Account ID belong to
+    source: str = DEFAULT_SOURCE  # the external-id source the file's Contact ID and Account ID belong to
     encoding: str | None = None
     dry_run: bool = False
     strict: bool = False
@@ -83,8 +86,12 @@ def import_file(directory: Directory, actor: Actor, path: Path, options: ImportO
         report = importer.run(lambda: read_vcards(path, encoding=options.encoding), dry_run=options.dry_run,
                               strict=options.strict, progress=progress, total=total)
         return ImportResult(report, kind, _rejects(path, options, report, _vcard_rejects))
-    mapping = Mapping.load(options.mapping) if options.mapping else None
-    csv_file = open_csv(path, mapping=mapping, encoding=options.encoding, source=options.source)
+    if options.mapping and options.preset:
+        raise ValidationFailed.one("from", options.preset, "and a mapping file cannot both name the columns; "
+                                                           "choose one", fix="mapping")
+    mapping = Mapping.load(options.mapping) if options.mapping else preset(options.preset) if options.preset else None
+    source = mapping.source if mapping and mapping.source and options.source == DEFAULT_SOURCE else options.source
+    csv_file = open_csv(path, mapping=mapping, encoding=options.encoding, source=source)
     report = importer.run(csv_file.rows, dry_run=options.dry_run, strict=options.strict, progress=progress,
                           total=csv_file.row_count)
     rejects = _rejects(path, options, report, lambda out, errors: write_rejects(out, csv_file, errors))

@@ -6,7 +6,7 @@ from typing import Any
 
 from core.errors import FieldProblem
 from core.indexes import external_id_key, name_key
-from core.models import PhoneKind
+from core.models import PhoneKind, street_lines
 from core.phones import parse_phone
 from core.text import fold
 
@@ -44,7 +44,9 @@ def merge(current: dict[str, Any], given: dict[str, Any], region: str) -> tuple[
             shifts[key] = len(old)
         elif key in ("phone", "fax") and current.get(key):
             merged[key] = _known_phone(value, [current[key]], region)
-        elif key in ("address", "custom_fields"):
+        elif key == "address":  # a street given on several lines sets both street lines
+            merged[key] = {**(current.get(key) or {}), **street_lines(value)}
+        elif key == "custom_fields":
             merged[key] = {**(current.get(key) or {}), **value}
         else:
             merged[key] = value

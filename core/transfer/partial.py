@@ -9,6 +9,8 @@ from typing import Any
 from core.errors import FieldProblem
 
 REQUIRED = {"contact": ("first_name", "last_name"), "organization": ("name",)}
+# What places a record (its identity, its division, its link): a wrong one is damage to refuse, not a value to skip.
+PLACING = {"id", "version", "created_at", "modified_at", "division", "organization_id"}
 _LEFT_OUT = object()
 
 
@@ -29,7 +31,7 @@ def droppable(problem: FieldProblem, data: dict[str, dict[str, Any] | None]) -> 
         return None
     path = tuple(rest.split("."))
     record = data.get(entity)
-    if not record or path[0] in REQUIRED[entity] or path[0] not in record or path[0] == "organization_id":
+    if not record or path[0] in REQUIRED[entity] or path[0] not in record or path[0] in PLACING:
         return None
     value = record[path[0]]
     if isinstance(value, list):

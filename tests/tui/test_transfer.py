@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from textual.widgets import Input, ProgressBar, RichLog, Static
+from textual.widgets import Input, ProgressBar, RichLog, Select, Static
 
 from tests.conftest import store
 from tests.tui.conftest import ADMIN, SIZE, make_app, press, settle
@@ -143,4 +143,22 @@ async def test_export_of_what_the_search_found(directory, tmp_path):
     people = text.count("BEGIN:VCARD") - text.count("X-ABShowAs:COMPANY")
     assert people == len(found) and one.last_name in text
     assert len(found) < store(directory).count("contacts")
+
+
+async def test_import_a_google_export_chosen_under_from(directory, tmp_path):
+    source = tmp_path / "google.csv"
+    source.write_text("First Name,Last Name,Phone 1 - Label,Phone 1 - Value,Nickname\n"
+                      "Grace,Hopper,Work Fax,+1 415 555 0177,Amazing Grace\n", encoding="utf-8")
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await run_on(pilot, "f7", source, "#import")
+        refused = summary(pilot.app)
+        assert "looks like a Google Contacts export: import it with the google preset" in refused
+        assert refused.endswith("(choose it under From)")
+        pilot.app.screen.query_one("#preset", Select).value = "google"
+        await pilot.click("#import")
+        await settle(pilot)
+        assert summary(pilot.app).startswith("1 rows: 1 created")
+        assert "Not kept (the directory has no place for them): Nickname (1 row)" in summary(pilot.app)
+    [grace] = directory.lookup(ADMIN, "+1 415 555 0177").contacts
+    assert grace.phones[0].kind.value == "fax"
 

@@ -19,6 +19,7 @@ from core.errors import ContactsError, ValidationFailed
 from core.models import DEFAULT_DIVISION
 from core.text import inert
 from core.transfer.files import FORMATS, Exported, ImportOptions, ImportResult, export_file, format_of, import_file
+from core.transfer.presets import NAMES, PRESETS
 from core.transfer.report import ImportAction, Report
 from tui.screens.dialogs import ConfirmDialog
 from tui.session import session
@@ -27,7 +28,8 @@ from tui.widgets.compact import compact
 MAX_REPORT_LINES = 2000
 # How this screen phrases the fix core names for a refused file.
 FIXES = {"encoding": "type its encoding under Encoding", "mapping": "name a column mapping file",
-         "format": "name the file .csv, .vcf or .jsonl", "columns": "use the columns README lists for import"}
+         "format": "name the file .csv, .vcf or .jsonl", "columns": "use the columns README lists for import",
+         "from": "choose it under From"}
 
 
 class ImportableFiles(DirectoryTree):
@@ -145,16 +147,20 @@ class ImportScreen(TransferScreen):
         divisions = [(d.name, d.name) for d in session(self).directory.divisions()]
         with Horizontal(classes="transfer-options"):
             with Vertical():
-                yield Label("Division (new records)")
+                yield Label("Division")
                 yield Select(divisions, value=DEFAULT_DIVISION, allow_blank=False, id="division")
             with Vertical():
-                yield Label("Mapping file (optional)")
-                yield Input(placeholder="mapping.toml", id="mapping")
+                yield Label("From")
+                yield Select([(NAMES[name].removeprefix("a ").removeprefix("an "), name) for name in PRESETS],
+                             prompt="these columns", id="preset")
             with Vertical():
-                yield Label("Encoding if not UTF-8")
-                yield Input(placeholder="e.g. cp1252", id="encoding")
+                yield Label("Mapping file")
+                yield Input(placeholder="none", id="mapping")
+            with Vertical():
+                yield Label("Encoding")
+                yield Input(placeholder="UTF-8, or cp1252…", id="encoding")
             with Vertical(classes="switch-option"):
-                yield Label("Strict: all or none")
+                yield Label("All or none")
                 yield Switch(False, id="strict")
 
     def buttons(self) -> ComposeResult:
@@ -174,7 +180,9 @@ class ImportScreen(TransferScreen):
         if path is None:
             return
         mapping = self.query_one("#mapping", Input).value.strip()
+        chosen = self.query_one("#preset", Select).value
         options = ImportOptions(division=str(self.query_one("#division", Select).value), dry_run=dry_run,
+                                preset=chosen if isinstance(chosen, str) else None,
                                 strict=self.query_one("#strict", Switch).value,
                                 mapping=Path(mapping).expanduser() if mapping else None,
                                 encoding=self.query_one("#encoding", Input).value.strip() or None)
