@@ -7,6 +7,7 @@ import gc
 import logging
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,7 +16,11 @@ from bot.server import EVENTS_PATH, serve_http, serve_socket_mode
 from bot.settings import slack_settings
 from core.bootstrap import open_directory
 from core.config import default_data_dir
+from core.directory import Directory
 from core.errors import ContactsError
+from core.transfer.salesforce import SYNC_ACTOR
+from core.transfer.salesforce_api import SalesforceSettings
+from core.transfer.sync_watch import SyncWatcher
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,6 +52,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     app = build_app(directory, settings, token=token, signing_secret=secret or "socket-mode",
                     api_url=os.environ.get("SLACK_API_URL"))
+    stop_syncing = threading.Event()
+    try:
+        _sync_in_background(directory, stop_syncing)
+    except ContactsError as error:
+        print(f"contacts-bot: {error}", file=sys.stderr)
+        return 2
     # What the store loaded lives as long as the bot: the cycle collector need not walk its millions of objects on
     # every full collection, each of which held up the requests of that moment (as in the terminal UI).
     gc.freeze()
@@ -59,5 +70,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        stop_syncing.set()
         directory.close()
     return 0
+
+
+def _sync_in_background(directory: Directory, stop: threading.Event) -> None:
+    """With ``[salesforce] watch = true``, this process also keeps the directory in step with Salesforce."""
+    if not (directory.settings.model_extra or {}).get("salesforce", {}).get("watch"):
+        return
+    settings = SalesforceSettings.load(directory)
+    logger = logging.getLogger("contacts.sync")
+    SyncWatcher(directory, SYNC_ACTOR, settings, say=logger.info).start(stop)
+    logger.info("syncing from Salesforce every %s", settings.interval)

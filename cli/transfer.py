@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 from cli.output import FOUND, NOTHING, ProgressBar, fail
@@ -16,7 +19,9 @@ from core.transfer.files import DEFAULT_SOURCE, ImportOptions, export_file, impo
 from core.transfer.plan import MATCH_KINDS
 from core.transfer.presets import PRESETS
 from core.transfer.report import Report
-from core.transfer.salesforce import SalesforceClient, SalesforceSettings, sync_salesforce
+from core.transfer.salesforce import SOURCE, sync_salesforce
+from core.transfer.salesforce_api import SalesforceClient, SalesforceSettings
+from core.transfer.sync_watch import SyncWatcher
 from core.transfer.vcard_export import VERSIONS as VCARD_VERSIONS
 
 FORMATS = ["csv", "vcard", "jsonl"]
@@ -43,8 +48,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     importing.add_argument("--columns", action="store_true", help="list the CSV columns import reads, and stop")
     importing.set_defaults(run=run_import)
 
-    sync = commands.add_parser("sync", help="pull records from a CRM")
-    sync.add_argument("system", choices=["salesforce"])
+    sync = commands.add_parser("sync", help="pull records from a CRM (once, or --watch to keep pulling)")
+    sync.add_argument("system", choices=["salesforce", "status"],
+                      help="the CRM to pull from, or status: how the last run went")
+    sync.add_argument("--watch", action="store_true", help="keep running, syncing every [salesforce] interval")
+    sync.add_argument("--every", help="with --watch: how often, e.g. 5m (default: [salesforce] interval, else 15m)")
     sync.add_argument("--full", action="store_true", help="ask for every record, not only those changed since the "
                                                           "last sync")
     sync.add_argument("--division", default=None, help="where new records go (default: [salesforce] division, "
@@ -86,16 +94,47 @@ def run_import(directory: Directory, actor: Actor, args: argparse.Namespace) -> 
 
 
 def run_sync(directory: Directory, actor: Actor, args: argparse.Namespace) -> int:
-    settings = SalesforceSettings.load(directory)
+    if args.system == "status":
+        return _sync_status(directory, actor)
+    settings = SalesforceSettings.load(directory, every=args.every)
+    if args.watch:
+        return _watch(directory, actor, settings)
     client = SalesforceClient(settings)
     with ProgressBar("Syncing", "records") as bar:
         result = sync_salesforce(directory, actor, client, full=args.full, dry_run=args.dry_run,
-                                 division=args.division or settings.division, progress=bar.update)
+                                 division=args.division or settings.division, on_delete=settings.on_delete,
+                                 archive_division=settings.archive_division, progress=bar.update)
     _print_outcomes(result.report, args.dry_run, "record")
-    since = f"changed since {result.since}" if result.since else "all records"
-    print(f"Salesforce ({since}): {result.accounts} accounts, {result.contacts} contacts. "
-          + result.report.outcome_counts())
+    print(result.summary())
     return NOTHING if result.report.errors else FOUND
+
+
+def _sync_status(directory: Directory, actor: Actor) -> int:
+    state = directory.sync_state(actor, SOURCE)
+    if state is None:
+        print("Salesforce: never synced.")
+        return NOTHING
+    when = state.at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z") if state.at else "?"
+    print(f"Salesforce: last run {when}, {'ok' if state.ok else 'FAILED'}")
+    print(inert(state.outcome))
+    if state.mark:
+        print(f"Changes pulled up to {state.mark}")
+    return FOUND if state.ok else NOTHING
+
+
+def _watch(directory: Directory, actor: Actor, settings: SalesforceSettings) -> int:
+    """Sync on the interval until interrupted (Ctrl+C) or told to stop (SIGTERM, as a service manager does)."""
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+    print(f"Syncing from Salesforce every {settings.interval}; Ctrl+C stops.", flush=True)
+    watcher = SyncWatcher(directory, actor, settings, say=lambda text: _say(text))
+    watcher.run(stop)
+    return FOUND
+
+
+def _say(text: str) -> None:
+    print(time.strftime("%H:%M:%S ") + inert(text), flush=True)
 
 
 def _print_outcomes(report: Report, every_row: bool, unit: str) -> None:

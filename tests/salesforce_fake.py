@@ -1,6 +1,7 @@
 """A fake Salesforce REST API on 127.0.0.1: SOQL queries over Account and Contact with paging
-(``nextRecordsUrl``), LastModifiedDate filters, the client-credentials login, and the errors Salesforce sends
-(an expired session, a used-up request limit, a busy server)."""
+(``nextRecordsUrl``), LastModifiedDate filters, deleted records seen only through queryAll (``IsDeleted``), the
+client-credentials login, and the errors Salesforce sends (an expired session, a used-up request limit, a busy
+server)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ class FakeSalesforce:
         self.records[kind].append(record)
         return record
 
+    def delete(self, record: dict[str, Any], at: str) -> None:
+        """Move a record to the recycle bin, as deleting it in Salesforce does."""
+        record.update(IsDeleted=True, LastModifiedDate=at)
+
     def fail_next(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         self.failures.append((status, body, headers or {}))
 
@@ -62,20 +67,22 @@ class FakeSalesforce:
         if self.failures:
             return self.failures.pop(0)
         parts = urllib.parse.urlsplit(path)
-        if parts.path == f"{API}/query":
+        if parts.path in (f"{API}/query", f"{API}/queryAll"):
             soql = urllib.parse.parse_qs(parts.query)["q"][0]
             self.queries.append(soql)
-            return 200, self._page(self._select(soql), cursor=None), {}
+            return 200, self._page(self._select(soql, parts.path.endswith("All")), cursor=None), {}
         match = re.fullmatch(rf"{API}/query/(\w+)-(\d+)", parts.path)
         if match and match.group(1) in self.cursors:
             return 200, self._page(self.cursors[match.group(1)], cursor=match.group(1), start=int(match.group(2))), {}
         return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}], {}
 
-    def _select(self, soql: str) -> list[dict[str, Any]]:
-        match = re.fullmatch(r"SELECT (.+) FROM (\w+)(?: WHERE LastModifiedDate > (\S+))?(?: ORDER BY \w+)?", soql)
+    def _select(self, soql: str, all_rows: bool) -> list[dict[str, Any]]:
+        match = re.fullmatch(r"SELECT (.+) FROM (\w+)(?: WHERE (IsDeleted = true)?(?: AND )?"
+                             r"(?:LastModifiedDate > (\S+))?)?(?: ORDER BY \w+)?", soql)
         assert match, soql
-        fields, kind, since = match.group(1).split(", "), match.group(2), match.group(3)
-        rows = [r for r in self.records[kind] if since is None or r["LastModifiedDate"] > since]
+        fields, kind, deleted, since = match.group(1).split(", "), match.group(2), match.group(3), match.group(4)
+        rows = [r for r in self.records[kind] if (since is None or r["LastModifiedDate"] > since)
+                and (all_rows or not r.get("IsDeleted")) and (not deleted or r.get("IsDeleted"))]
         return [{"attributes": r["attributes"], **{f: r.get(f) for f in fields}} for r in rows]
 
     def _page(self, rows: list[dict[str, Any]], cursor: str | None, start: int = 0) -> dict[str, Any]:

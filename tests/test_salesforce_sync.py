@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
+import time
+from datetime import timedelta
 
 import pytest
 
 from core.errors import ValidationFailed
-from core.transfer.salesforce import (
-    SalesforceClient,
-    SalesforceSettings,
-    SyncError,
-    sync_salesforce,
-)
-from tests.conftest import ADMIN, store, store_files
+from core.transfer.salesforce import sync_salesforce
+from core.transfer.salesforce_api import SalesforceClient, SalesforceSettings, SyncError
+from tests.conftest import ADMIN, open_directory, store
 from tests.salesforce_fake import FakeSalesforce
 from tests.test_cli import CONTACTS
 
@@ -62,7 +61,8 @@ def test_the_next_sync_asks_only_for_what_changed_and_updates_by_salesforce_id(d
     ada = salesforce.records["Contact"][0]
     ada.update(LastName="King", LastModifiedDate="2026-11-20T08:30:00.000+0000")
     result = sync_salesforce(directory, ADMIN, client(salesforce))
-    assert salesforce.queries[-1].endswith("WHERE LastModifiedDate > 2026-11-01T10:00:00.000+0000 ORDER BY Id")
+    assert salesforce.queries[-3].endswith("WHERE LastModifiedDate > 2026-11-01T10:00:00.000+0000 ORDER BY Id")
+    assert salesforce.queries[-1].endswith("WHERE IsDeleted = true AND LastModifiedDate > 2026-11-01T10:00:00.000+0000")
     assert (result.accounts, result.contacts) == (0, 1) and result.report.counts == {"update": 1}
     assert set(people(directory)) == {"Ada King", "Grace Hopper", "Alan Turing"}
     again = sync_salesforce(directory, ADMIN, client(salesforce))
@@ -85,16 +85,21 @@ def test_an_expired_session_logs_in_again_with_client_credentials(directory, sal
     assert result.report.counts == {"create": 5} and sync.token.startswith("token-")
 
 
-def test_an_expired_session_without_a_way_to_log_in_changes_nothing(directory, salesforce, data_dir):
-    before = store_files(data_dir)
+def records(directory) -> dict[str, int]:
+    return {table: store(directory).count(table) for table in ("contacts", "organizations", "notes")}
+
+
+def test_an_expired_session_without_a_way_to_log_in_changes_nothing(directory, salesforce):
+    before = records(directory)
     with pytest.raises(SyncError) as error:
         sync_salesforce(directory, ADMIN, client(salesforce, access_token="expired"))
     assert "INVALID_SESSION_ID: Session expired or invalid" in str(error.value)
-    assert store_files(data_dir) == before
+    assert records(directory) == before  # but for the record of the failure
+    assert "Get a new access token" in directory.sync_state(ADMIN, "salesforce").outcome
 
 
-def test_a_used_up_request_limit_midway_through_paging_changes_nothing(directory, salesforce, data_dir):
-    before = store_files(data_dir)
+def test_a_used_up_request_limit_midway_through_paging_changes_nothing(directory, salesforce):
+    before = records(directory)
     salesforce.page_size = 1
     sync = client(salesforce)
     pages = sync.query("SELECT Id, Name FROM Account ORDER BY Id")
@@ -106,7 +111,7 @@ def test_a_used_up_request_limit_midway_through_paging_changes_nothing(directory
     salesforce.fail_next(403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
     with pytest.raises(SyncError):
         sync_salesforce(directory, ADMIN, sync)
-    assert store_files(data_dir) == before and directory.sync_mark(ADMIN, "salesforce") is None
+    assert records(directory) == before and directory.sync_mark(ADMIN, "salesforce") is None
 
 
 def test_a_busy_server_is_retried_after_the_time_it_asks_for(directory, salesforce):
@@ -142,3 +147,98 @@ def test_the_sync_command(salesforce, tmp_path):
     expired = subprocess.run(command, capture_output=True, text=True, timeout=60,
                              env={**env, "SALESFORCE_ACCESS_TOKEN": "old"})
     assert expired.returncode == 2 and "Get a new access token" in expired.stderr
+
+
+def test_records_deleted_in_salesforce_are_archived_here_and_said(directory, salesforce):
+    sync_salesforce(directory, ADMIN, client(salesforce))
+    grace = next(r for r in salesforce.records["Contact"] if r["FirstName"] == "Grace")
+    salesforce.delete(grace, "2026-11-02T09:00:00.000+0000")
+    result = sync_salesforce(directory, ADMIN, client(salesforce))
+    assert result.deleted == {"archived": 1, "removed": 0, "kept": 0}
+    assert "deleted there: 1 archived" in result.summary()
+    assert people(directory)["Grace Hopper"].division == "Archive"
+    assert people(directory)["Ada Lovelace"].division == "Home"
+    again = sync_salesforce(directory, ADMIN, client(salesforce))  # nothing new: nothing moves twice
+    assert again.deleted == {"archived": 0, "removed": 0, "kept": 0}
+
+
+def test_records_deleted_in_salesforce_can_be_removed_here(directory, salesforce):
+    sync_salesforce(directory, ADMIN, client(salesforce))
+    salesforce.delete(salesforce.records["Account"][1], "2026-11-02T09:00:00.000+0000")
+    result = sync_salesforce(directory, ADMIN, client(salesforce), on_delete="remove")
+    assert result.deleted["removed"] == 1
+    assert [o.name for o in directory.records(ADMIN, "organization", store(directory).ids("organizations"))] == [
+        "Acme Corp"]
+
+
+def test_the_last_run_is_remembered_good_or_failed(directory, salesforce):
+    assert directory.sync_state(ADMIN, "salesforce") is None
+    sync_salesforce(directory, ADMIN, client(salesforce))
+    state = directory.sync_state(ADMIN, "salesforce")
+    assert state.ok and state.outcome.startswith("Salesforce (all records): 2 accounts, 3 contacts")
+    salesforce.fail_next(403, [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}])
+    with pytest.raises(SyncError):
+        sync_salesforce(directory, ADMIN, client(salesforce))
+    failed = directory.sync_state(ADMIN, "salesforce")
+    assert not failed.ok and "API request limit is used up" in failed.outcome
+    assert failed.mark == state.mark  # the next run asks for the same records again
+
+
+def test_one_run_at_a_time(directory):
+    lease = timedelta(minutes=10)
+    assert directory.claim_sync(ADMIN, "salesforce", "bot:1", lease)
+    assert not directory.claim_sync(ADMIN, "salesforce", "cli:2", lease)
+    directory.release_sync(ADMIN, "salesforce", "bot:1")
+    assert directory.claim_sync(ADMIN, "salesforce", "cli:2", lease)
+    assert directory.claim_sync(ADMIN, "salesforce", "bot:1", timedelta(0)) is False
+
+
+def test_an_interval_is_read_as_people_write_it(directory):
+    for text, seconds in (("90s", 90), ("15m", 900), ("1h", 3600), ("45", 45)):
+        settings = SalesforceSettings.load(directory, {"SALESFORCE_INSTANCE_URL": "https://x", "SALESFORCE_ACCESS_TOKEN":
+                                                       "t"}, every=text)
+        assert settings.interval.total_seconds() == seconds
+    with pytest.raises(ValidationFailed) as refused:
+        SalesforceSettings.load(directory, {"SALESFORCE_INSTANCE_URL": "https://x", "SALESFORCE_ACCESS_TOKEN": "t"},
+                                every="often")
+    assert "interval" in str(refused.value) and "such as 90s, 15m or 1h" in str(refused.value)
+
+
+def test_watch_keeps_the_directory_current_until_stopped(salesforce, tmp_path):
+    data_dir = tmp_path / "data"
+    env = {"SALESFORCE_INSTANCE_URL": salesforce.url, "SALESFORCE_ACCESS_TOKEN": "good-token", "PATH": "/usr/bin"}
+    watcher = subprocess.Popen([CONTACTS, "--data-dir", str(data_dir), "sync", "salesforce", "--watch",
+                                "--every", "1s"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        directory = open_directory(data_dir)
+        eventually(lambda: "Ada Lovelace" in names(directory))
+        salesforce.add("Contact", FirstName="Katherine", LastName="Johnson",
+                       LastModifiedDate="2026-11-03T08:00:00.000+0000")
+        ada = next(r for r in salesforce.records["Contact"] if r["FirstName"] == "Ada")
+        salesforce.delete(ada, "2026-11-03T08:00:00.000+0000")
+        eventually(lambda: "Katherine Johnson" in names(directory))
+        eventually(lambda: directory.refresh(ADMIN) is not None and
+                   people(directory)["Ada Lovelace"].division == "Archive")
+        status = subprocess.run([CONTACTS, "--data-dir", str(data_dir), "sync", "status"], capture_output=True,
+                                text=True, timeout=60)
+        assert status.returncode == 0 and ", ok" in status.stdout
+        directory.close()
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        out, err = watcher.communicate(timeout=60)
+    assert watcher.returncode == 0, err
+    assert "Syncing from Salesforce every 0:00:01" in out and "deleted there: 1 archived" in out
+
+
+def names(directory) -> set[str]:
+    directory.refresh(ADMIN)  # what the watching process wrote
+    return set(people(directory))
+
+
+def eventually(condition, timeout: float = 30) -> None:
+    """Wait for something another process does: check it until it holds (or fail after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the other process did not get there in time"
+        time.sleep(0.05)
+

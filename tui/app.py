@@ -9,7 +9,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from core.directory import Directory
+from core.directory import Directory, SyncState
 from core.policy import Actor
 from tui.screens.main_screen import MainScreen
 
@@ -34,7 +34,16 @@ class ContactsApp(App[None]):
     def __init__(self, directory: Directory, actor: Actor, location: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
         self.directory, self.actor = directory, actor
-        self.sub_title = "  ·  ".join(p for p in (location, f"as {actor}") if p)
+        self.where = "  ·  ".join(p for p in (location, f"as {actor}") if p)
+        self.sub_title = self.where
+
+    def show_sync(self, state: SyncState | None) -> None:
+        """The header says how the last CRM sync went (any process's), when there has been one."""
+        if state is None or state.at is None:
+            return
+        when = state.at.astimezone().strftime("%d %b %H:%M")
+        said = f"Salesforce synced {when}" if state.ok else f"Salesforce sync FAILED {when} (contacts sync status)"
+        self.sub_title = f"{self.where}  ·  {said}"
 
     def on_mount(self) -> None:
         # The records the store loaded live as long as the app: the cycle collector need not walk their millions of

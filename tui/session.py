@@ -6,7 +6,7 @@ from typing import Protocol, runtime_checkable
 
 from textual.dom import DOMNode
 
-from core.directory import Directory
+from core.directory import Directory, SyncState
 from core.policy import Actor
 
 
@@ -14,6 +14,8 @@ from core.policy import Actor
 class Session(Protocol):
     directory: Directory
     actor: Actor
+
+    def show_sync(self, state: SyncState | None) -> None: ...
 
 
 def session(node: DOMNode) -> Session:

@@ -18,13 +18,14 @@ from core.directory.queries import Lookup, MatchBy, Profile, Queries, Row
 from core.directory.records import Records
 from core.directory.restore import BACKUP_ORDER, Restoring
 from core.directory.schemas import Schemas
+from core.directory.syncs import Syncs, SyncState
 from core.repository import Repository
 
-__all__ = ["BACKUP_ORDER", "Directory", "Lookup", "MatchBy", "MoveResult", "Party", "Profile", "Row",
+__all__ = ["BACKUP_ORDER", "Directory", "Lookup", "MatchBy", "MoveResult", "Party", "Profile", "Row", "SyncState",
            "dump"]
 
 
-class Directory(Records, Queries, Divisions, Schemas, Merging, Restoring, Deliveries):
+class Directory(Records, Queries, Divisions, Schemas, Merging, Restoring, Deliveries, Syncs):
     def __init__(self, repo: Repository, settings: Settings | None = None,
                  clock: Callable[[], datetime] = utc_now):
         super().__init__(repo, settings or Settings(), clock)

@@ -146,24 +146,6 @@ class Restoring(Validation):
                 docs = self._repo.get_many(table, chunk)
                 yield what, [(i, docs[i]) for i in chunk]
 
-    # ---- sync marks
-
-    def sync_mark(self, actor: Actor, source: str) -> str | None:
-        """How far the last sync from ``source`` got (for example the newest LastModifiedDate it saw)."""
-        marks = [d for d in self._repo.get_many("sync", self._repo.ids("sync")).values() if d["source"] == source]
-        return marks[0]["mark"] if marks else None
-
-    def set_sync_mark(self, actor: Actor, source: str, mark: str) -> None:
-        self.require(actor, Action.configure)
-        with self._repo.transaction():
-            docs = self._repo.get_many("sync", self._repo.ids("sync"))
-            existing = next((i for i, d in docs.items() if d["source"] == source), None)
-            doc = {"source": source, "mark": mark, "at": self._now().isoformat()}
-            if existing is None:
-                self._repo.insert("sync", doc)
-            else:
-                self._repo.replace("sync", existing, doc)
-
     def compact(self, actor: Actor) -> None:
         """Fold the journal into a fresh snapshot now (maintenance: admins only)."""
         self.require(actor, Action.configure)

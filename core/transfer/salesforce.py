@@ -1,172 +1,35 @@
 """Salesforce sync: Accounts and Contacts pulled through the REST API and upserted by their Salesforce ids.
 
-Each run asks only for what changed since the last one (``LastModifiedDate``), reads every page before writing
-anything, and writes through the same importer as files: one transaction, so a run that fails on the way
-(an expired session, a used-up API limit) changes nothing and the next run asks for the same records again.
+Each run asks only for what changed since the last one (``LastModifiedDate``), and for what was deleted there
+(``IsDeleted``, through queryAll), reads every page before writing anything, and writes through the same importer
+as files: one transaction, so a run that fails on the way (an expired session, a used-up API limit) changes
+nothing but the record of its failure, and the next run asks for the same records again.
 """
 
 from __future__ import annotations
 
-import os
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
-
 from core.directory import Directory, MatchBy
-from core.errors import ContactsError, FieldProblem, ValidationFailed
+from core.errors import ContactsError
 from core.kinds import RecordKind
 from core.models import DEFAULT_DIVISION
 from core.phones import is_region
 from core.policy import Action, Actor
 from core.transfer.plan import Importer, Incoming
 from core.transfer.report import Report
+from core.transfer.salesforce_api import SalesforceClient
 
 SOURCE = "salesforce"
-SETTING_NAMES = ("instance_url", "access_token", "client_id", "client_secret")
-API_VERSION = "v61.0"
+SYNC_ACTOR = Actor("salesforce-sync")  # who a process syncing in the background acts as (needs the admin role)
 ACCOUNT_FIELDS = ("Id", "Name", "Phone", "Fax", "Website", "Industry", "Type", "BillingStreet", "BillingCity",
                   "BillingState", "BillingPostalCode", "BillingCountry", "LastModifiedDate")
 CONTACT_FIELDS = ("Id", "AccountId", "FirstName", "LastName", "Salutation", "Title", "Email", "Phone", "MobilePhone",
                   "HomePhone", "OtherPhone", "MailingStreet", "MailingCity", "MailingState", "MailingPostalCode",
                   "MailingCountry", "LastModifiedDate")
-RETRIES = 3
-
-
-class SyncError(ContactsError):
-    """Salesforce refused or failed; nothing was changed."""
-
-
-class SalesforceSettings(BaseModel):
-    """``[salesforce]`` in contacts.toml; each value can come from the environment instead (SALESFORCE_…)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    instance_url: str | None = None
-    access_token: SecretStr | None = None
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
-    division: str = DEFAULT_DIVISION
-
-    @classmethod
-    def load(cls, directory: Directory, environ: dict[str, str] | None = None) -> SalesforceSettings:
-        environ = dict(os.environ if environ is None else environ)
-        section = (directory.settings.model_extra or {}).get("salesforce", {})
-        if not isinstance(section, dict):
-            raise ValidationFailed.one("[salesforce]", None, "in contacts.toml must be a table of settings")
-        values = {**section, **{field: environ[f"SALESFORCE_{field.upper()}"] for field in SETTING_NAMES
-                                if environ.get(f"SALESFORCE_{field.upper()}")}}
-        try:
-            settings = cls.model_validate(values)
-        except ValidationError as error:
-            # Never the values themselves: a typo next to client_secret must not print the secret.
-            raise ValidationFailed([FieldProblem(f"[salesforce] {'.'.join(str(p) for p in e['loc'])}", None,
-                                                 e["msg"]) for e in error.errors()]) from None
-        if not settings.instance_url:
-            raise ValidationFailed.one("SALESFORCE_INSTANCE_URL", None, "is needed (your org's https://….my."
-                                       "salesforce.com), in the environment or [salesforce] in contacts.toml")
-        if not settings.access_token and not (settings.client_id and settings.client_secret):
-            raise ValidationFailed.one("SALESFORCE_ACCESS_TOKEN", None, "is needed, or SALESFORCE_CLIENT_ID and "
-                                       "SALESFORCE_CLIENT_SECRET of a connected app with the client credentials flow")
-        return settings
-
-
-class SalesforceClient:
-    """The few REST calls a sync needs: a SOQL query followed page by page, and the client-credentials login."""
-
-    def __init__(self, settings: SalesforceSettings, *, timeout: float = 30,
-                 sleep: Callable[[float], None] = time.sleep):
-        self.settings, self.timeout, self.sleep = settings, timeout, sleep
-        self.instance_url = (settings.instance_url or "").rstrip("/")
-        self.token = settings.access_token.get_secret_value() if settings.access_token else None
-        if not self.token:
-            self._log_in()
-
-    def query(self, soql: str) -> Iterator[dict[str, Any]]:
-        url = f"{self.instance_url}/services/data/{API_VERSION}/query?" + urllib.parse.urlencode({"q": soql})
-        while url:
-            page = self._get(url)
-            yield from page.get("records", [])
-            next_url = page.get("nextRecordsUrl")
-            url = f"{self.instance_url}{next_url}" if next_url and not page.get("done", True) else ""
-
-    def _get(self, url: str) -> dict[str, Any]:
-        logged_in_again = False
-        for attempt in range(RETRIES + 1):
-            request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.token}",
-                                                           "Accept": "application/json"})
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    return orjson.loads(response.read())
-            except urllib.error.HTTPError as error:
-                code, message = _error_of(error)
-                if error.code == 401 and not logged_in_again and self.settings.client_id:
-                    self._log_in()
-                    logged_in_again = True
-                    continue
-                if error.code == 401:
-                    raise SyncError(f"Salesforce refused the session ({code}: {message}). Get a new access token "
-                                    "(SALESFORCE_ACCESS_TOKEN) or set up the client credentials flow. Nothing was "
-                                    "changed.") from None
-                if code == "REQUEST_LIMIT_EXCEEDED":
-                    raise SyncError(f"Salesforce says the org's API request limit is used up ({message}). Nothing "
-                                    "was changed; run the sync again once the limit resets.") from None
-                if error.code in (429, 503) and attempt < RETRIES:
-                    self.sleep(_retry_after(error, attempt))
-                    continue
-                raise SyncError(f"Salesforce answered {error.code} ({code}: {message}). Nothing was changed.") \
-                    from None
-            except (urllib.error.URLError, TimeoutError) as error:
-                if attempt < RETRIES:
-                    self.sleep(2 ** attempt)
-                    continue
-                reason = getattr(error, "reason", error)
-                raise SyncError(f"cannot reach Salesforce at {self.instance_url}: {reason}. Nothing was changed.") \
-                    from None
-        raise AssertionError("unreachable")
-
-    def _log_in(self) -> None:
-        secret = self.settings.client_secret.get_secret_value() if self.settings.client_secret else ""
-        body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": self.settings.client_id,
-                                       "client_secret": secret}).encode()
-        request = urllib.request.Request(f"{self.instance_url}/services/oauth2/token", data=body, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                answer = orjson.loads(response.read())
-        except urllib.error.HTTPError as error:
-            code, message = _error_of(error)
-            raise SyncError(f"Salesforce refused the login ({code}: {message}); check SALESFORCE_CLIENT_ID and "
-                            "SALESFORCE_CLIENT_SECRET. Nothing was changed.") from None
-        except urllib.error.URLError as error:
-            raise SyncError(f"cannot reach Salesforce at {self.instance_url}: {error.reason}. Nothing was changed.") \
-                from None
-        self.token = answer["access_token"]
-        self.instance_url = answer.get("instance_url", self.instance_url).rstrip("/")
-
-
-def _error_of(error: urllib.error.HTTPError) -> tuple[str, str]:
-    """Salesforce's errorCode and message, from its ``[{"errorCode": …, "message": …}]`` bodies."""
-    try:
-        body = orjson.loads(error.read())
-    except (orjson.JSONDecodeError, OSError):
-        return str(error.code), error.reason or ""
-    first = body[0] if isinstance(body, list) and body else body if isinstance(body, dict) else {}
-    return str(first.get("errorCode") or first.get("error") or error.code), str(
-        first.get("message") or first.get("error_description") or "")
-
-
-def _retry_after(error: urllib.error.HTTPError, attempt: int) -> float:
-    try:
-        return min(60.0, float(error.headers.get("Retry-After", "")))
-    except ValueError:
-        return float(2 ** attempt)
 
 
 @dataclass
@@ -176,28 +39,79 @@ class SyncResult:
     contacts: int
     since: str | None
     until: str | None
+    deleted: dict[str, int] = field(default_factory=dict)  # what became of records deleted in Salesforce
+
+    def summary(self) -> str:
+        since = f"changed since {self.since}" if self.since else "all records"
+        gone = ", ".join(f"{count} {what}" for what, count in self.deleted.items() if count)
+        return (f"Salesforce ({since}): {self.accounts} accounts, {self.contacts} contacts"
+                + (f"; deleted there: {gone}" if gone else "") + ". " + self.report.outcome_counts())
 
 
 def sync_salesforce(directory: Directory, actor: Actor, client: SalesforceClient, *, full: bool = False,
-                    division: str = DEFAULT_DIVISION, dry_run: bool = False,
+                    division: str = DEFAULT_DIVISION, dry_run: bool = False, on_delete: str = "archive",
+                    archive_division: str = "Archive",
                     progress: Callable[[int, int], None] | None = None) -> SyncResult:
+    """One run. A run that fails records why (``sync_state``) and changes nothing else."""
     directory.require(actor, Action.configure)
+    try:
+        result = _sync(directory, actor, client, full=full, division=division, dry_run=dry_run,
+                       on_delete=on_delete, archive_division=archive_division, progress=progress)
+    except ContactsError as error:
+        if not dry_run:
+            directory.record_sync(actor, SOURCE, ok=False, outcome=f"failed: {error}")
+        raise
+    return result
+
+
+def _sync(directory: Directory, actor: Actor, client: SalesforceClient, *, full: bool, division: str,
+          dry_run: bool, on_delete: str, archive_division: str,
+          progress: Callable[[int, int], None] | None) -> SyncResult:
     since = None if full else directory.sync_mark(actor, SOURCE)
     where = f" WHERE LastModifiedDate > {since}" if since else ""
     accounts = list(client.query(f"SELECT {', '.join(ACCOUNT_FIELDS)} FROM Account{where} ORDER BY Id"))
     contacts = list(client.query(f"SELECT {', '.join(CONTACT_FIELDS)} FROM Contact{where} ORDER BY Id"))
+    deleted_where = " WHERE IsDeleted = true" + (f" AND LastModifiedDate > {since}" if since else "")
+    # a first run has nothing here yet that Salesforce could have deleted since
+    gone = {kind: [r["Id"] for r in client.query(f"SELECT Id, LastModifiedDate FROM {name}{deleted_where}",
+                                                  deleted=True)] if since or full else []
+            for kind, name in ((RecordKind.contact, "Contact"), (RecordKind.organization, "Account"))}
     stamps = [r["LastModifiedDate"] for r in accounts + contacts if r.get("LastModifiedDate")]
     until = max(stamps, key=_instant) if stamps else since
     importer = Importer(directory, actor, division=division, detail="Salesforce sync")
+    deleted: dict[str, int] = {}
+    result = SyncResult(Report(), len(accounts), len(contacts), since, until, deleted)
 
-    def remember_how_far() -> None:
-        if until:
-            directory.set_sync_mark(actor, SOURCE, until)
+    def finish() -> None:
+        deleted.update(_deleted_here(directory, actor, gone, on_delete, archive_division))
+        directory.record_sync(actor, SOURCE, ok=True, outcome=result.summary(), mark=until)
 
-    report = importer.run(lambda: _items(directory, actor, client.instance_url, accounts, contacts), dry_run=dry_run,
-                          progress=progress, total=len(accounts) + len(contacts),
-                          before_commit=remember_how_far)
-    return SyncResult(report, len(accounts), len(contacts), since, until)
+    result.report = importer.run(lambda: _items(directory, actor, client.instance_url, accounts, contacts),
+                                 dry_run=dry_run, progress=progress, total=len(accounts) + len(contacts),
+                                 before_commit=finish)
+    return result
+
+
+def _deleted_here(directory: Directory, actor: Actor, gone: dict[RecordKind, list[str]], on_delete: str,
+                  archive_division: str) -> dict[str, int]:
+    """What ``on_delete`` says to do with the records here that were deleted in Salesforce: how many of each."""
+    done = {"archived": 0, "removed": 0, "kept": 0}
+    for kind in (RecordKind.contact, RecordKind.organization):
+        for salesforce_id in gone[kind]:
+            for record_id in directory.matching(actor, kind, MatchBy.external_id, salesforce_id, SOURCE):
+                if on_delete == "remove":
+                    directory.delete(actor, kind, record_id)
+                    done["removed"] += 1
+                elif on_delete == "archive":
+                    if directory.get(actor, kind, record_id).division == archive_division:
+                        continue
+                    if directory.division_problem(archive_division) is not None:
+                        directory.create_division(actor, archive_division, "Records deleted in the CRM")
+                    directory.move(actor, kind, record_id, archive_division)
+                    done["archived"] += 1
+                else:
+                    done["kept"] += 1
+    return done
 
 
 def _instant(stamp: str) -> datetime:
@@ -250,15 +164,15 @@ def _record_link(record: dict[str, Any], instance_url: str) -> dict[str, Any]:
 def _organization(account: dict[str, Any], instance_url: str) -> dict[str, Any]:
     data: dict[str, Any] = {"name": account.get("Name"), **_record_link(account, instance_url)}
     region = account.get("BillingCountry") if is_region(account.get("BillingCountry") or "") else None
-    for field, slot in (("Phone", "phone"), ("Fax", "fax")):
-        if account.get(field):
-            data[slot] = {"raw": account[field], **({"region": region.upper()} if region else {})}
+    for theirs, slot in (("Phone", "phone"), ("Fax", "fax")):
+        if account.get(theirs):
+            data[slot] = {"raw": account[theirs], **({"region": region.upper()} if region else {})}
     website = (account.get("Website") or "").strip()
     if website:
         data["websites"] = [website if "://" in website else f"https://{website}"]
-    for field, ours in (("Industry", "industry"), ("Type", "company_type")):
-        if account.get(field):
-            data[ours] = account[field]
+    for theirs, ours in (("Industry", "industry"), ("Type", "company_type")):
+        if account.get(theirs):
+            data[ours] = account[theirs]
     address = _address(account, "Billing")
     if address:
         data["address"] = address
@@ -268,13 +182,13 @@ def _organization(account: dict[str, Any], instance_url: str) -> dict[str, Any]:
 def _contact(contact: dict[str, Any], instance_url: str) -> dict[str, Any]:
     data: dict[str, Any] = {"first_name": contact.get("FirstName"), "last_name": contact.get("LastName"),
                             **_record_link(contact, instance_url)}
-    for field, ours in (("Salutation", "salutation"), ("Title", "title")):
-        if contact.get(field):
-            data[ours] = contact[field]
+    for theirs, ours in (("Salutation", "salutation"), ("Title", "title")):
+        if contact.get(theirs):
+            data[ours] = contact[theirs]
     region = contact.get("MailingCountry") if is_region(contact.get("MailingCountry") or "") else None
-    phones = [{"kind": kind, "raw": contact[field], **({"region": region.upper()} if region else {})}
-              for field, kind in (("Phone", "work"), ("MobilePhone", "cell"), ("HomePhone", "home"),
-                                  ("OtherPhone", "other")) if contact.get(field)]
+    phones = [{"kind": kind, "raw": contact[theirs], **({"region": region.upper()} if region else {})}
+              for theirs, kind in (("Phone", "work"), ("MobilePhone", "cell"), ("HomePhone", "home"),
+                                   ("OtherPhone", "other")) if contact.get(theirs)]
     if phones:
         data["phones"] = phones
     if contact.get("Email"):

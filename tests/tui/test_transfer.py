@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 from textual.widgets import Input, ProgressBar, RichLog, Select, Static
 
 from tests.conftest import store
@@ -162,3 +164,11 @@ async def test_import_a_google_export_chosen_under_from(directory, tmp_path):
     [grace] = directory.lookup(ADMIN, "+1 415 555 0177").contacts
     assert grace.phones[0].kind.value == "fax"
 
+
+
+@pytest.mark.parametrize("ok, said", [(True, "Salesforce synced"), (False, "Salesforce sync FAILED")])
+async def test_the_header_says_how_the_last_sync_went(directory, ok, said):
+    directory.record_sync(ADMIN, "salesforce", ok=ok, outcome="whatever happened")
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert said in pilot.app.sub_title and "as admin" in pilot.app.sub_title

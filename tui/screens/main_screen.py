@@ -17,6 +17,7 @@ from core.directory import MoveResult
 from core.errors import ContactsError
 from core.kinds import RecordKind
 from core.text import inert
+from core.transfer.salesforce import SOURCE as SYNC_SOURCE
 from tui.screens.dialogs import ConfirmDialog, NoteDialog
 from tui.screens.divisions import DivisionsManager, MoveDialog
 from tui.screens.help import HelpScreen
@@ -75,6 +76,7 @@ class MainScreen(Screen):
         self.query_one(RecordList).focus()
         self.run_search("")
         self.set_interval(CHANGES_EVERY, self.pick_up_changes)
+        self.show_sync()
 
     # ------------------------------------------------------------ searching
 
@@ -124,7 +126,11 @@ class MainScreen(Screen):
         if session(self).directory.refresh(session(self).actor):  # another process (the bot) wrote something
             self.app.call_from_thread(self.changed_elsewhere)
 
+    def show_sync(self) -> None:
+        session(self).show_sync(session(self).directory.sync_state(session(self).actor, SYNC_SOURCE))
+
     def changed_elsewhere(self) -> None:
+        self.show_sync()
         self.records.forget_rows()
         self.refresh_results()
         self.show_detail(self.records.kind, self.records.highlighted)
