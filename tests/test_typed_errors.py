@@ -11,7 +11,7 @@ import pytest
 
 from core.errors import ValidationFailed
 from core.transfer.files import import_file
-from core.transfer.salesforce import SalesforceSettings
+from core.transfer.salesforce_api import SalesforceSettings
 from tests.conftest import ADMIN, open_directory, store_files
 from tests.test_cli import run
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 
 import pytest
-
 from textual.widgets import Input, ProgressBar, RichLog, Select, Static
 
 from tests.conftest import store
