@@ -81,7 +81,7 @@ def export_ours(data_dir: Path, target: Path) -> dict:
 
     directory, admin = _directory(data_dir)
     started = time.perf_counter()
-    count = export_file(directory, admin, target)
+    count = export_file(directory, admin, target).count
     return {"seconds": time.perf_counter() - started, "count": count, "peak_mb": peak_mb()}
 
 

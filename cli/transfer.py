@@ -43,7 +43,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
                                 f"else {DEFAULT_SOURCE})")
     importing.add_argument("--encoding", help="the file's text encoding when it is not UTF-8, e.g. cp1252")
     importing.add_argument("--dry-run", action="store_true", help="say what each row would do; change nothing")
-    importing.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
+    importing.add_argument("--strict", action="store_true", help="reject a row with a value that cannot be stored "
+                           "(instead of leaving the value out), and import nothing if any row is rejected")
     importing.add_argument("--rejects", type=Path, help="where rejected rows go (default FILE.rejects.EXT)")
     importing.add_argument("--columns", action="store_true", help="list the CSV columns import reads, and stop")
     importing.set_defaults(run=run_import)

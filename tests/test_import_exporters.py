@@ -280,3 +280,18 @@ def test_a_rejects_file_is_never_written_through_a_link(tmp_path):
     assert victim.read_text(encoding="utf-8") == "precious"
     assert not result.rejects.is_symlink() and result.rejects.stat().st_mode & 0o777 == 0o600
     assert "Contact Last Name: is required" in result.rejects.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name, content, cause", [
+    ("empty.csv", b"", "is empty"),
+    ("book.csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml", "is a binary file"),
+    ("photo.jsonl", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01", "is a binary file"),
+    ("blank.csv", b"\n\nContact First Name,Contact Last Name\n", "starts with a blank line"),
+])
+def test_files_that_cannot_be_read_name_the_cause(tmp_path, name, content, cause):
+    directory = open_directory(tmp_path / "data")
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValidationFailed) as refused:
+        import_file(directory, ADMIN, path, ImportOptions(encoding="latin-1" if name.endswith("csv") else None))
+    assert cause in str(refused.value)

@@ -3,16 +3,18 @@ for every field they carry; and vCards as address books write them."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
 import pytest
 
+from core.bootstrap import open_directory as open_data_dir
 from core.demo import populate
 from core.errors import PermissionDenied, ValidationFailed
 from core.policy import Actor
 from core.transfer.files import ImportOptions, export_file, import_file
-from tests.conftest import ADMIN, open_directory, store, store_files
+from tests.conftest import ADMIN, Clock, open_directory, store, store_files
 
 SYSTEM = {"id", "version", "created_at", "modified_at", "organization_id"}
 
@@ -85,6 +87,48 @@ def test_jsonl_into_a_directory_with_records_merges_without_duplicates(source, t
     assert set(second.report.counts) == {"unchanged"}
     assert store(target).count("notes") == store(source).count("notes")
     target.close()
+
+
+def test_a_backup_merged_into_another_directory_never_links_to_the_wrong_organization(tmp_path):
+    source = open_directory(tmp_path / "source")
+    first = source.create(ADMIN, "organization", {"name": "Acme", "industry": "Rockets"})
+    second = source.create(ADMIN, "organization", {"name": "Acme", "industry": "Anvils"})
+    source.create(ADMIN, "contact", {"first_name": "Road", "last_name": "Runner", "organization_id": first.id,
+                                     "emails": [{"address": "beep@acme.example"}]})
+    source.create(ADMIN, "contact", {"first_name": "Wile", "last_name": "Coyote", "organization_id": second.id,
+                                     "emails": [{"address": "wile@acme.example"}]})
+    backup = tmp_path / "backup.jsonl"
+    export_file(source, ADMIN, backup)
+    later = Clock()
+    later.now += timedelta(days=30)  # another directory's records were made at other times
+    target = open_data_dir(tmp_path / "target", clock=later)
+    theirs = target.create(ADMIN, "organization", {"name": "Acme", "industry": "Groceries"})
+    result = import_file(target, ADMIN, backup)
+    assert not result.report.errors
+    people = {c.last_name: c for c in target.records(ADMIN, "contact", store(target).ids("contacts"))}
+    industries = {name: target.get_organization(ADMIN, c.organization_id).industry for name, c in people.items()}
+    assert industries == {"Runner": "Rockets", "Coyote": "Anvils"}
+    assert target.get_organization(ADMIN, theirs.id).industry == "Groceries"  # untouched
+    again = import_file(target, ADMIN, backup)
+    assert set(again.report.counts) == {"unchanged"}  # the copies are known by creation time and name now
+    source.close()
+    target.close()
+
+
+def test_a_fixed_json_lines_rejects_file_imports_only_the_fixed_lines(directory, tmp_path):
+    backup = tmp_path / "in.jsonl"
+    lines = [{"type": "contact", "id": 1, "first_name": "Ada", "last_name": "Lovelace"},
+             {"type": "contact", "id": 2, "first_name": "Grace"}]
+    backup.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    result = import_file(directory, ADMIN, backup)
+    [rejected] = [orjson.loads(line) for line in result.rejects.read_bytes().splitlines()]
+    assert rejected["import_errors"] == ["contact.last_name: is required"] and rejected["first_name"] == "Grace"
+    rejected["last_name"] = "Hopper"
+    result.rejects.write_bytes(orjson.dumps(rejected) + b"\n")
+    fixed = import_file(directory, ADMIN, result.rejects)
+    assert fixed.report.counts == {"create": 1} and fixed.rejects is None
+    assert sorted(c.full_name for c in directory.records(ADMIN, "contact", store(directory).ids("contacts"))) == [
+        "Ada Lovelace", "Grace Hopper"]
 
 
 def test_jsonl_export_is_for_admins(tmp_path):

@@ -25,6 +25,23 @@ _FORMULA = re.compile(r"^'*[=+\-@\t\r]")
 _QUOTED_FORMULA = re.compile(r"^'+[=+\-@\t\r]")
 
 
+LIST_SEPARATOR = ";"  # between the items of a list cell; an item's own ";" is written "\;", its "\" as "\\"
+_LIST_ITEM = re.compile(r"((?:[^\\;]|\\.)*)(?:;|$)")
+
+
+def join_list(items: list[str]) -> str:
+    return "; ".join(item.replace("\\", "\\\\").replace(";", "\\;") for item in items)
+
+
+def split_list(text: str, separator: str = LIST_SEPARATOR) -> list[str]:
+    r"""The items of a list cell; with our separator, an escaped "\;" is part of an item (another exporter's
+    separator, such as Google's " ::: ", has no escapes)."""
+    if separator != LIST_SEPARATOR:
+        return [item.strip() for item in text.split(separator) if item.strip()]
+    items = (re.sub(r"\\([\\;])", r"\1", m.group(1)).strip() for m in _LIST_ITEM.finditer(text) if m.group(0))
+    return [item for item in items if item]
+
+
 def to_cell(text: str) -> str:
     """``text`` as a cell a spreadsheet shows and never runs: a quote before a formula's first character."""
     return "'" + text if _FORMULA.match(text) else text
@@ -132,7 +149,7 @@ class Mapping:
     address is the first group it fills (Outlook's Business, Home and Other addresses)."""
 
     columns: dict[str, str]
-    list_separator: str = ";"
+    list_separator: str = LIST_SEPARATOR
     labelled: tuple[Labelled, ...] = ()
     addresses: tuple[dict[str, str], ...] = ()
     source: str | None = None  # the system the key columns' ids belong to

@@ -10,7 +10,7 @@ from typing import IO, Any
 from core.directory import Directory
 from core.phones import portable
 from core.policy import Actor
-from core.transfer.columns import COLUMNS, CUSTOM_PREFIX, NOTE_SEPARATOR, Column, column_named, to_cell
+from core.transfer.columns import COLUMNS, CUSTOM_PREFIX, NOTE_SEPARATOR, Column, column_named, join_list, to_cell
 
 NOT_CARRIED = ("divisions", "note authors and times", "relationships", "interactions", "history")
 CHUNK = 5000
@@ -136,9 +136,9 @@ def _cells(doc: dict[str, Any], notes: list[str] | None, region: str, places: di
         if place is None:
             continue
         if key == "external_ids":
-            cells[place] = "; ".join(f"{i['source']}={i['value']}" for i in value)
+            cells[place] = join_list([f"{i['source']}={i['value']}" for i in value])
         elif key in ("websites", "tags"):
-            cells[place] = "; ".join(value)
+            cells[place] = join_list(value)
         elif key in ("phone", "fax"):
             cells[place] = _number(value, region)
         elif key == "survey_opt_out":
@@ -148,7 +148,7 @@ def _cells(doc: dict[str, Any], notes: list[str] | None, region: str, places: di
     for target, texts in lists.items():
         place = places.get(target)
         if place is not None:
-            cells[place] = "; ".join(texts)
+            cells[place] = join_list(texts)
     return [to_cell(cell) for cell in cells]
 
 

@@ -21,6 +21,7 @@ from core.transfer.columns import (
     Mapping,
     column_named,
     from_cell,
+    split_list,
     to_cell,
 )
 from core.transfer.labels import email_kind, phone_kind
@@ -92,7 +93,7 @@ class CsvFile:
             entity, target = column.entity, column.target
             record = data[entity]
             if target.startswith(LIST_TARGETS):
-                items = [v.strip() for v in value.split(self.list_separator) if v.strip()]
+                items = split_list(value, self.list_separator)
                 if target == "sms":
                     sms = set(items)
                     continue
@@ -150,9 +151,7 @@ class CsvFile:
                 continue
             labels = [values[label_index]] if label_index is not None else []
             items = contact.setdefault(field_name, [])
-            for value in (v.strip() for v in cell.split(self.list_separator)):
-                if not value:
-                    continue
+            for value in split_list(cell, self.list_separator):
                 item.origins[f"contact.{field_name}.{len(items)}"] = self.header[value_index]
                 items.append({"kind": phone_kind(labels).value, "raw": value} if field_name == "phones"
                              else {"kind": email_kind(labels).value, "address": value})

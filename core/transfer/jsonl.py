@@ -12,12 +12,13 @@ from typing import IO, Any
 
 import orjson
 
-from core.directory import BACKUP_ORDER, Directory, dump
+from core.directory import BACKUP_ORDER, Directory, MatchBy, dump
 from core.errors import ContactsError, FieldProblem, ValidationFailed
 from core.kinds import RecordKind
 from core.policy import Action, Actor
 from core.transfer.plan import Importer, Incoming
 from core.transfer.report import ImportAction, Outcome, Report
+from core.transfer.text_files import BINARY
 
 # Export order is import order: what a line refers to comes before it.
 TYPES = BACKUP_ORDER
@@ -45,6 +46,8 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | FieldProblem]
     except OSError as error:
         raise ValidationFailed.one("file", str(path), f"cannot be read: {error.strerror}") from None
     with handle:
+        if b"\x00" in handle.peek(8192)[:8192]:
+            raise ValidationFailed.one("file", str(path), BINARY)
         for line_number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
@@ -118,27 +121,34 @@ class _Session:
     def _party(self, line: int, kind: str, file_id: int | None, doc: dict[str, Any],
                original: dict[str, Any]) -> Incoming:
         same_as = None if self.restore else self._same_record(kind, file_id, doc)
-        if not self.restore:
-            for field in ("version", "created_at", "modified_at"):
-                doc.pop(field, None)
+        if not self.restore:  # a record new here keeps its id if free, and when it was made (to be known again)
+            doc.pop("version", None)
         if kind == "contact" and doc.get("organization_id") is not None:
             doc["organization_id"] = self._mapped("organization", doc["organization_id"])
-        item = Incoming(line, source=original, record_id=file_id if self.restore else None, same_as=same_as,
+        item = Incoming(line, source=original, record_id=file_id, same_as=same_as,
                         matching=not self.restore, by_name=False,
                         written=lambda record_id: self.ids[kind].__setitem__(file_id, record_id))
         setattr(item, kind, doc)
         return item
 
     def _same_record(self, kind: str, file_id: int | None, doc: dict[str, Any]) -> int | None:
-        """The stored record a line is a copy of: the same id and the same moment of creation (an id alone may
-        be another directory's record)."""
-        if file_id is None or not doc.get("created_at"):
+        """The stored record a line is a copy of: the same moment of creation and name, under the same id (an id
+        alone may be another directory's record) or, for an organization, another (a copy made by merging this
+        backup before, when its id was taken)."""
+        if not doc.get("created_at"):
             return None
-        try:
-            stored = self.directory.get(self.actor, RecordKind(kind), file_id)
-        except ContactsError:
-            return None
-        return file_id if dump(stored).get("created_at") == doc["created_at"] else None
+        record_kind = RecordKind(kind)
+        candidates = [file_id] if file_id is not None else []
+        if record_kind is RecordKind.organization and isinstance(doc.get("name"), str):
+            candidates += self.directory.matching(self.actor, record_kind, MatchBy.name, doc["name"])
+        for candidate in candidates:
+            try:
+                mine = dump(self.directory.get(self.actor, record_kind, candidate))
+            except ContactsError:
+                continue
+            if all(mine.get(f) == doc.get(f) for f in ("created_at", "name", "first_name", "last_name")):
+                return candidate
+        return None
 
     def _other(self, kind: str, file_id: int | None, doc: dict[str, Any]) -> ImportAction:
         """Store a line that is not a contact or organization; say whether it was new or not."""

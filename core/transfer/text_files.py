@@ -7,6 +7,7 @@ from pathlib import Path
 
 from core.errors import ValidationFailed
 
+BINARY = "is a binary file (a spreadsheet, an archive or a picture?), not text; export it as CSV, vCard or JSON Lines"
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
@@ -22,8 +23,7 @@ def read_text(path: Path, encoding: str | None = None) -> tuple[str, str]:
     if not data.strip():
         raise ValidationFailed.one("file", str(path), "is empty")
     if bom is None and b"\x00" in data[:8192]:
-        raise ValidationFailed.one("file", str(path), "is a binary file (a spreadsheet, an archive or a picture?), "
-                                                      "not text; export it as CSV, vCard or JSON Lines")
+        raise ValidationFailed.one("file", str(path), BINARY)
     used = encoding or bom or "utf-8-sig"
     try:
         text = data.decode(used)

@@ -161,8 +161,10 @@ def _name(card: Card, item: Incoming) -> dict[str, Any]:
     for field in ("first_name", "last_name", "middle_name", "salutation"):
         item.origins[f"contact.{field}"] = "N"
     name = card.first("N")
-    parts = [*(name.parts() if name else []), "", "", "", "", ""]
-    family, given, additional, prefix, suffix = (" ".join(p.split(",")).strip() for p in parts[:5])
+    version = card.first("VERSION")
+    old = version is not None and version.text == "2.1"  # 2.1 leaves commas unescaped
+    parts = [*((name.parts() if old else name.components()) if name else []), "", "", "", "", ""]
+    family, given, additional, prefix, suffix = parts[:5]
     if not (family or given):
         full = card.first("FN")
         parsed = HumanName(full.text if full else "")

@@ -35,6 +35,12 @@ class Property:
         """The items of a list value (CATEGORIES): split at each unescaped comma."""
         return [text for part in _split(self.raw, ",") if (text := unescape(part).strip())]
 
+    def components(self) -> list[str]:
+        """The components of a structured value, each one's comma-separated values joined by spaces (3.0 and 4.0
+        write N's several given names so)."""
+        return [" ".join(t for v in _split(part, ",") if (t := unescape(v).strip()))
+                for part in _split(self.raw, ";")]
+
     def parts(self) -> list[str]:
         """The components of a structured value (N, ADR, ORG): split at each unescaped semicolon."""
         return [unescape(part).strip() for part in _split(self.raw, ";")]
