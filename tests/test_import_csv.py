@@ -55,6 +55,14 @@ def test_reimporting_the_same_file_changes_nothing(directory, tmp_path, data_dir
     assert store(directory).count("contacts") == 1 and store(directory).count("organizations") == 1
 
 
+def test_a_row_that_moves_a_contact_to_another_account_updates_it(directory, tmp_path):
+    import_file(directory, ADMIN, write(tmp_path, HEADER + "\nC1,Ada,Lovelace,,,ada@example.com,,A1,Analytical\n"))
+    moved = import_file(directory, ADMIN, write(tmp_path, HEADER + "\nC1,Ada,Lovelace,,,ada@example.com,,B2,Babbage\n"))
+    assert moved.report.counts == {"update": 1}
+    ada = contacts(directory)["Ada Lovelace"]
+    assert directory.get_organization(ADMIN, ada.organization_id).name == "Babbage"
+
+
 @pytest.mark.parametrize(("order", "expected"), [("external_id,email,phone", "C1"), ("email,phone", "C1"),
                                                    ("phone", "C1")])
 def test_rows_update_the_contact_they_match(directory, tmp_path, order, expected):

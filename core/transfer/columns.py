@@ -36,7 +36,7 @@ def join_list(items: list[str]) -> str:
 def split_list(text: str, separator: str = LIST_SEPARATOR) -> list[str]:
     r"""The items of a list cell; with our separator, an escaped "\;" is part of an item (another exporter's
     separator, such as Google's " ::: ", has no escapes)."""
-    if separator != LIST_SEPARATOR:
+    if separator != LIST_SEPARATOR or "\\" not in text:
         return [item.strip() for item in text.split(separator) if item.strip()]
     items = (re.sub(r"\\([\\;])", r"\1", m.group(1)).strip() for m in _LIST_ITEM.finditer(text) if m.group(0))
     return [item for item in items if item]

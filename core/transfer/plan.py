@@ -364,13 +364,14 @@ class Importer:
                 record = directory.validate(kind, {"division": self.division, **data})
                 return Write(kind, record, None)
             previous = directory.get(self.actor, kind, matched)
-            stored = dump(previous)
-            merged, shifts = merge(
-                previous.model_dump(mode="json", exclude={"id", "version", "created_at", "modified_at"}), data,
-                directory.region)
+            current = previous.model_dump(mode="json", exclude={"id", "version", "created_at", "modified_at"})
+            merged, shifts = merge(current, data, directory.region)
             merged["division"], merged["id"] = previous.division, previous.id
             if keep_organization and isinstance(previous, Contact) and "organization_id" not in data:
                 merged["organization_id"] = previous.organization_id
+            if merged == {**current, "id": previous.id}:  # the source says what the record says already
+                return Write(kind, previous.model_copy(), previous)
+            stored = dump(previous)
             try:
                 record = directory.validate(kind, merged, previous=stored)
             except ValidationFailed as error:
