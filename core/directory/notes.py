@@ -75,14 +75,16 @@ class Notes(Validation):
         """The texts of the notes on records an export has read (``documents``: id → stored form, as
         ``documents()`` gave them, so only records the actor sees), oldest first."""
         record_kind = RecordKind.of(kind)
+        wanted = {i for i, d in documents.items() if self._sees(actor, d.get("division", DEFAULT_DIVISION))}
+        if self._repo.count("notes") < len(wanted):  # fewer notes than records: one pass over the notes
+            ids = self._repo.ids("notes")
+        else:
+            ids = [n for i in wanted for n in self._repo.find("note.subject", subject_key(record_kind, i))]
+        notes = sorted(self._repo.get_many("notes", ids).items(), key=lambda n: (n[1]["created_at"], n[0]))
         texts: dict[int, list[str]] = {}
-        for subject_id, document in documents.items():
-            if not self._sees(actor, document.get("division", DEFAULT_DIVISION)):
-                continue
-            ids = self._repo.find("note.subject", subject_key(record_kind, subject_id))
-            if ids:
-                notes = sorted(self._repo.get_many("notes", ids).items(), key=lambda n: (n[1]["created_at"], n[0]))
-                texts[subject_id] = [doc["text"] for _, doc in notes]
+        for _, note in notes:
+            if note["subject_kind"] == record_kind and note["subject_id"] in wanted:
+                texts.setdefault(note["subject_id"], []).append(note["text"])
         return texts
 
     # ---- interactions

@@ -22,6 +22,7 @@ CUSTOM_PREFIX = {"contact": "custom.", "organization": "account.custom."}
 NOTE_SEPARATOR = "\n\n---\n\n"  # between the notes of one record in its Notes cell
 # What a spreadsheet runs as a formula when a cell starts with it (even "+1 415 555 2671": Excel shows #NAME?).
 _FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_FORMULA_STARTS = frozenset("'=+-@\t\r")
 _QUOTED_FORMULA = re.compile(r"^'+[=+\-@\t\r]")
 
 
@@ -44,7 +45,7 @@ def split_list(text: str, separator: str = LIST_SEPARATOR) -> list[str]:
 
 def to_cell(text: str) -> str:
     """``text`` as a cell a spreadsheet shows and never runs: a quote before a formula's first character."""
-    return "'" + text if _FORMULA.match(text) else text
+    return "'" + text if text and text[0] in _FORMULA_STARTS and _FORMULA.match(text) else text
 
 
 def from_cell(text: str) -> str:
