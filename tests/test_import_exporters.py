@@ -50,14 +50,14 @@ OUTLOOK_HEADER = [
     "Referred By", "Sensitivity", "Spouse", "User 1", "User 2", "User 3", "User 4", "Web Page"]
 
 HUBSPOT_HEADER = ["Record ID", "First Name", "Last Name", "Email", "Phone Number", "Mobile Phone Number",
-                  "Job Title", "Company Name", "Street Address", "City", "State/Region", "Postal Code",
-                  "Country/Region", "Website URL", "Contact owner", "Lifecycle Stage", "Lead Status", "Create Date",
-                  "Last Activity Date"]
+                  "Company Name", "Job Title", "Street Address", "City", "State/Region", "Postal Code",
+                  "Country/Region", "Website URL", "Lifecycle Stage", "Lead Status", "Contact owner", "Create Date",
+                  "Last Activity Date", "Associated Company", "Associated Company IDs", "Marketing contact status"]
 
-SALESFORCE_HEADER = ["Id", "AccountId", "LastName", "FirstName", "Salutation", "Name", "MailingStreet",
-                     "MailingCity", "MailingState", "MailingPostalCode", "MailingCountry", "Phone", "Fax",
-                     "MobilePhone", "HomePhone", "Email", "Title", "Department", "Description", "Account.Name",
-                     "HasOptedOutOfEmail", "OwnerId", "CreatedDate"]
+SALESFORCE_HEADER = ["Id", "AccountId", "Account.Name", "Salutation", "FirstName", "LastName", "Title", "Department",
+                     "MailingStreet", "MailingCity", "MailingState", "MailingPostalCode", "MailingCountry", "Phone",
+                     "MobilePhone", "HomePhone", "OtherPhone", "Fax", "Email", "Description", "Birthdate",
+                     "LeadSource", "OwnerId", "HasOptedOutOfEmail", "DoNotCall", "CreatedDate", "LastModifiedDate"]
 
 
 def csv_text(header: list[str], rows: list[dict[str, str]], quoting: int = csv.QUOTE_MINIMAL) -> str:
@@ -184,23 +184,24 @@ def test_a_hubspot_export(tmp_path):
              "Phone Number": "+1 (212) 555-0199", "Mobile Phone Number": "", "Company Name": "Globex",
              "Street Address": "5 Main St\nSuite 300", "City": "New York", "State/Region": "NY",
              "Website URL": "https://globex.example", "Contact owner": "sam@us.example",
-             "Lifecycle Stage": "customer"}]
+             "Lifecycle Stage": "customer", "Associated Company": "Globex"}]
     directory, result = run(tmp_path, csv_text(HUBSPOT_HEADER, rows), "hubspot")
     [maya] = people(directory).values()
     assert [(i.source, i.value) for i in maya.external_ids] == [("hubspot", "51")]
     assert (maya.address.address1, maya.address.address2) == ("5 Main St", "Suite 300")
-    assert result.report.not_kept == {"Contact owner": 1, "Lifecycle Stage": 1}
+    assert result.report.not_kept == {"Contact owner": 1, "Lifecycle Stage": 1}  # Associated Company repeats one
     again = import_file(directory, ADMIN, tmp_path / "export.csv", ImportOptions(preset="hubspot"))
     assert set(again.report.counts) == {"unchanged"}  # matched by the HubSpot record id
 
 
 def test_a_salesforce_data_loader_export(tmp_path):
     rows = [{"Id": "0035g00000AbCdEAAV", "AccountId": "0015g00000XyZAAA", "FirstName": "Lee", "LastName": "Ng",
-             "Salutation": "Ms.", "Name": "Lee Ng", "MailingStreet": "1 Harbour Rd\nUnit 4",
+             "Salutation": "Ms.", "MailingStreet": "1 Harbour Rd\nUnit 4",
              "MailingCity": "Wellington", "MailingCountry": "NZ", "Phone": "+64 4 123 4567",
              "Fax": "+64 4 123 4568", "Email": "lee@initech.example", "Title": "CTO", "Department": "IT",
              "Description": "Met at Dreamforce, 2025", "Account.Name": "Initech", "HasOptedOutOfEmail": "true",
-             "OwnerId": "0055g000001", "CreatedDate": "2025-01-02T03:04:05.000Z"}]
+             "OwnerId": "0055g000001", "CreatedDate": "2025-01-02T03:04:05.000Z", "DoNotCall": "false",
+             "LeadSource": "Web", "LastModifiedDate": "2025-06-01T10:00:00.000Z"}]
     directory, result = run(tmp_path, csv_text(SALESFORCE_HEADER, rows, csv.QUOTE_ALL), "salesforce")
     [lee] = people(directory).values()
     assert [(i.source, i.value) for i in lee.external_ids] == [("salesforce", "0035g00000AbCdEAAV")]
@@ -208,7 +209,8 @@ def test_a_salesforce_data_loader_export(tmp_path):
     assert [(i.source, i.value) for i in initech.external_ids] == [("salesforce", "0015g00000XyZAAA")]
     assert [p.kind.value for p in lee.phones] == ["work", "fax"] and lee.survey_opt_out
     assert directory.notes(ADMIN, "contact", lee.id)[0].text == "Met at Dreamforce, 2025"
-    assert result.report.not_kept == {"CreatedDate": 1, "Department": 1, "OwnerId": 1}
+    assert result.report.not_kept == {"CreatedDate": 1, "Department": 1, "DoNotCall": 1, "LastModifiedDate": 1,
+                                      "LeadSource": 1, "OwnerId": 1}
 
 
 def test_a_header_that_looks_like_an_exporter_names_the_preset(tmp_path):

@@ -82,6 +82,7 @@ HUBSPOT = Mapping(
     }),
     addresses=(_address("Street Address", "City", "State/Region", "Postal Code", "Country/Region"),),
     source="hubspot",
+    repeats=frozenset(fold(h) for h in ("Associated Company",)),  # the company's name again
 )
 
 SALESFORCE = Mapping(
