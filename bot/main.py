@@ -16,11 +16,8 @@ from bot.server import EVENTS_PATH, serve_http, serve_socket_mode
 from bot.settings import slack_settings
 from core.bootstrap import open_directory
 from core.config import default_data_dir
-from core.directory import Directory
 from core.errors import ContactsError
-from core.transfer.salesforce import SYNC_ACTOR
-from core.transfer.salesforce_api import SalesforceSettings
-from core.transfer.sync_watch import SyncWatcher
+from core.transfer.sync_watch import sync_in_background
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     api_url=os.environ.get("SLACK_API_URL"))
     stop_syncing = threading.Event()
     try:
-        _sync_in_background(directory, stop_syncing)
+        sync_in_background(directory, stop_syncing, logging.getLogger("contacts.sync").info)
     except ContactsError as error:
         print(f"contacts-bot: {error}", file=sys.stderr)
         return 2
@@ -74,12 +71,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         directory.close()
     return 0
 
-
-def _sync_in_background(directory: Directory, stop: threading.Event) -> None:
-    """With ``[salesforce] watch = true``, this process also keeps the directory in step with Salesforce."""
-    if not (directory.settings.model_extra or {}).get("salesforce", {}).get("watch"):
-        return
-    settings = SalesforceSettings.load(directory)
-    logger = logging.getLogger("contacts.sync")
-    SyncWatcher(directory, SYNC_ACTOR, settings, say=logger.info).start(stop)
-    logger.info("syncing from Salesforce every %s", settings.interval)

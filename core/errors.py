@@ -58,6 +58,10 @@ class Conflict(ContactsError):
     """The record changed since the caller read it; nothing was changed."""
 
 
+class StaleVersion(Conflict):
+    """The caller named the version it read (a form, an API's If-Match) and the record has another one now."""
+
+
 class StoreError(ContactsError):
     """The data directory cannot be used as it is."""
 

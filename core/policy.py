@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,11 +14,13 @@ ALL_DIVISIONS = "*"
 
 @dataclass(frozen=True)
 class Actor:
-    """The person an operation is done for: a Slack user id, a login name, or an email."""
+    """The person an operation is done for: a Slack user id, a login name, or an email; or a system calling the
+    API with a token, which carries its own ``grant`` (what ``[access]`` says of people, the token says of it)."""
 
     id: str
     name: str | None = None
     email: str | None = None
+    grant: Grant | None = field(default=None, compare=False, hash=False)
 
     def __str__(self) -> str:
         return self.name or self.id
@@ -66,6 +68,8 @@ class Policy:
         self.config = config
 
     def grant(self, actor: Actor) -> Grant:
+        if actor.grant is not None:
+            return actor.grant
         users = self.config.users
         return users.get(actor.id) or (users.get(actor.email) if actor.email else None) or self.config.default
 

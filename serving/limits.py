@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -93,7 +94,10 @@ class _TooLarge(Exception):
 
 
 async def _answer(send, status: int, text: bytes) -> None:
+    """A problem document (RFC 9457), which any client can read and an API's clients expect."""
+    body = json.dumps({"type": "about:blank", "title": text.decode(), "status": status,
+                       "detail": f"{text.decode()}: a request body may hold at most the server's limit"}).encode()
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(text)).encode()),
-                            (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": text})
+                "headers": [(b"content-type", b"application/problem+json"),
+                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})

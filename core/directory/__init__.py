@@ -19,13 +19,14 @@ from core.directory.records import Records
 from core.directory.restore import BACKUP_ORDER, Restoring
 from core.directory.schemas import Schemas
 from core.directory.syncs import Syncs, SyncState
+from core.directory.tokens import TokenInfo, Tokens
 from core.repository import Repository
 
 __all__ = ["BACKUP_ORDER", "Directory", "Lookup", "MatchBy", "MoveResult", "Party", "Profile", "Row", "SyncState",
-           "dump"]
+           "TokenInfo", "dump"]
 
 
-class Directory(Records, Queries, Divisions, Schemas, Merging, Restoring, Deliveries, Syncs):
+class Directory(Records, Queries, Divisions, Schemas, Merging, Restoring, Deliveries, Syncs, Tokens):
     def __init__(self, repo: Repository, settings: Settings | None = None,
                  clock: Callable[[], datetime] = utc_now):
         super().__init__(repo, settings or Settings(), clock)

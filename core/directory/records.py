@@ -86,12 +86,13 @@ class Records(Validation):
         listed = ", ".join(p.raw for p in contact.phones) or "none"
         raise ValidationFailed.one("phone", number, f"is not one of {contact.full_name}'s numbers ({listed})")
 
-    def delete(self, actor: Actor, kind: str, record_id: int) -> None:
+    def delete(self, actor: Actor, kind: str, record_id: int, expected_version: int | None = None) -> None:
         """Delete a record with its notes (and a contact's interactions); an organization's contacts stay,
-        unlinked from it."""
+        unlinked from it. ``expected_version``: only the version the caller read."""
         record_kind = RecordKind.of(kind)
         with self._repo.transaction():
             record = self._checked(actor, record_kind, record_id, Action.edit)
+            self._expect_version(record_kind, record, expected_version)
             for note_id in self._repo.find("note.subject", subject_key(record_kind, record_id)):
                 self._repo.remove("notes", note_id)
             if record_kind is RecordKind.contact:

@@ -7,7 +7,7 @@ from typing import Any
 
 from core.customfields import CustomFieldSchema, FieldType, validate_values
 from core.directory.base import Party, Service, changes_between, dump, reads, validated
-from core.errors import Conflict, FieldProblem, ValidationFailed
+from core.errors import FieldProblem, StaleVersion, ValidationFailed
 from core.indexes import custom_key, name_key
 from core.kinds import RecordKind
 from core.models import Contact, Division
@@ -114,6 +114,13 @@ class Validation(Service):
 
     # ---- committing a change
 
+    @staticmethod
+    def _expect_version(kind: str, current: Party, expected_version: int | None) -> None:
+        if expected_version is not None and current.version != expected_version:
+            raise StaleVersion(
+                f"{kind} {current.id} was changed since you opened it (version {expected_version}, now "
+                f"{current.version}); reload it and make your change again. Nothing was changed.")
+
     def _change(self, actor: Actor, kind: str, record_id: int, action: Action, changes: Changes, *,
                 expected_version: int | None = None, audit_action: str = "update", detail: str | None = None,
                 moving: bool = False) -> Party:
@@ -122,11 +129,7 @@ class Validation(Service):
         ``expected_version`` guards against overwriting a change someone else saved meanwhile."""
         with self._repo.transaction():
             current = self._checked(actor, kind, record_id, action)
-            if expected_version is not None and current.version != expected_version:
-                raise Conflict(
-                    f"{kind} {record_id} was changed since you opened it (version {expected_version}, now "
-                    f"{current.version}); reload it and make your change again. Nothing was changed."
-                )
+            self._expect_version(kind, current, expected_version)
             wanted = changes(current) if callable(changes) else changes
             if not moving and "division" in wanted and name_key(str(wanted["division"])) != name_key(current.division):
                 raise ValidationFailed.one(

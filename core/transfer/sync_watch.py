@@ -13,7 +13,7 @@ from datetime import timedelta
 from core.directory import Directory
 from core.errors import ContactsError
 from core.policy import Actor
-from core.transfer.salesforce import SOURCE, SyncResult, sync_salesforce
+from core.transfer.salesforce import SOURCE, SYNC_ACTOR, SyncResult, sync_salesforce
 from core.transfer.salesforce_api import SalesforceClient, SalesforceSettings
 
 MIN_LEASE = timedelta(minutes=10)  # a process that dies mid-run holds the turn no longer than this
@@ -61,3 +61,15 @@ class SyncWatcher:
         thread = threading.Thread(target=self.run, args=(stop,), name="salesforce-sync", daemon=True)
         thread.start()
         return thread
+
+
+def sync_in_background(directory: Directory, stop: threading.Event, say: Callable[[str], None]) -> bool:
+    """With ``[salesforce] watch = true``, keep the directory in step with Salesforce from this process (a bot's, an
+    API's) until ``stop`` is set, acting as ``SYNC_ACTOR``; False when not configured. Bad settings: ValidationFailed."""
+    if not (directory.settings.model_extra or {}).get("salesforce", {}).get("watch"):
+        return False
+    settings = SalesforceSettings.load(directory)
+    SyncWatcher(directory, SYNC_ACTOR, settings, say=say).start(stop)
+    say(f"syncing from Salesforce every {settings.interval}")
+    return True
+

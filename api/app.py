@@ -1,0 +1,31 @@
+"""The Contacts API: the same service, permissions and audit as Slack and the terminal, over HTTP for the systems
+that push and pull contacts. Every resource is under ``/api/v1``; the OpenAPI document is at ``/openapi.json``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from api import problems
+from api.routers import lookup, organizations
+from api.routers.notes import notes_router
+from api.routers.records import records_router
+from core.directory import Directory
+from core.kinds import RecordKind
+
+PREFIX = "/api/v1"
+
+
+def build_api(directory: Directory) -> FastAPI:
+    app = FastAPI(title="Contacts API", version="1", docs_url="/docs", redoc_url=None,
+                  description="External contacts for the systems that push and pull them. Authenticate with "
+                              "`Authorization: Bearer <token>` (`contacts token create`).")
+    app.state.directory = directory
+    problems.install(app)
+    v1 = APIRouter(prefix=PREFIX)
+    v1.include_router(organizations.router)  # before the generic routes, whose {record_id} would take the path
+    for kind in RecordKind:
+        v1.include_router(records_router(kind))
+        v1.include_router(notes_router(kind))
+    v1.include_router(lookup.router)
+    app.include_router(v1)
+    return app

@@ -1,0 +1,51 @@
+"""``contacts-api``: serve the Contacts API for a data directory."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from api.app import build_api
+from core.bootstrap import open_directory
+from core.config import default_data_dir
+from core.errors import ContactsError
+from core.transfer.sync_watch import sync_in_background
+from serving.server import serve
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="contacts-api", description="The Contacts REST API (OpenAPI at "
+                                                                      "/openapi.json, resources under /api/v1).")
+    parser.add_argument("--data-dir", type=Path, default=None, help="default: $CONTACTS_DATA_DIR, else your user "
+                                                                   "data dir")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        directory = open_directory(args.data_dir or default_data_dir())
+    except ContactsError as error:
+        print(f"contacts-api: {error}", file=sys.stderr)
+        return 2
+    stop_syncing = threading.Event()
+    try:
+        sync_in_background(directory, stop_syncing, logging.getLogger("contacts.sync").info)
+    except ContactsError as error:
+        print(f"contacts-api: {error}", file=sys.stderr)
+        directory.close()
+        return 2
+    gc.freeze()  # what the store loaded lives as long as the process (as in the bot and the terminal UI)
+    logging.info("Contacts API on http://%s:%s/api/v1 (OpenAPI: /openapi.json)", args.host, args.port)
+    try:
+        serve(build_api(directory), args.host, args.port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_syncing.set()
+        directory.close()
+    return 0
