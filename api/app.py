@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from api import problems
-from api.routers import lookup, organizations
+from api.routers import feeds, lookup, organizations
 from api.routers.notes import notes_router
 from api.routers.records import records_router
 from core.directory import Directory
@@ -27,5 +27,6 @@ def build_api(directory: Directory) -> FastAPI:
         v1.include_router(records_router(kind))
         v1.include_router(notes_router(kind))
     v1.include_router(lookup.router)
+    v1.include_router(feeds.router)
     app.include_router(v1)
     return app
