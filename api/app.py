@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 
 from api import problems
 from api.routers import feeds, lookup, organizations
+from api.routers.bulk import bulk_router
 from api.routers.notes import notes_router
 from api.routers.records import records_router
 from core.directory import Directory
@@ -24,6 +25,7 @@ def build_api(directory: Directory) -> FastAPI:
     v1 = APIRouter(prefix=PREFIX)
     v1.include_router(organizations.router)  # before the generic routes, whose {record_id} would take the path
     for kind in RecordKind:
+        v1.include_router(bulk_router(kind))  # before {record_id} routes too
         v1.include_router(records_router(kind))
         v1.include_router(notes_router(kind))
     v1.include_router(lookup.router)

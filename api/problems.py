@@ -37,15 +37,20 @@ STATUSES: list[tuple[type[ContactsError], int, str]] = [
 ]
 
 
+def status_of(error: ContactsError) -> tuple[int, str]:
+    """The HTTP status and title of an error the core raised."""
+    return next((status, title) for kind, status, title in STATUSES if isinstance(error, kind))
+
+
 def problem(status: int, title: str, detail: str, problems: list[FieldProblem] | None = None,
             headers: dict[str, str] | None = None) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if problems:
-        body["errors"] = [{"field": p.field, "value": _shown(p.value), "rule": p.message} for p in problems]
+        body["errors"] = [{"field": p.field, "value": shown(p.value), "rule": p.message} for p in problems]
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def _shown(value: Any) -> Any:
+def shown(value: Any) -> Any:
     """A value as it can go back into JSON (a record's own values are JSON already; anything else as text)."""
     return value if isinstance(value, str | int | float | bool | type(None) | list | dict) else str(value)
 
@@ -53,7 +58,7 @@ def _shown(value: Any) -> Any:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ContactsError)
     async def contacts_error(request: Request, error: ContactsError) -> JSONResponse:
-        status, title = next((s, t) for kind, s, t in STATUSES if isinstance(error, kind))
+        status, title = status_of(error)
         problems = error.problems if isinstance(error, ValidationFailed) else None
         return problem(status, title, str(error), problems)
 
