@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from api import problems
-from api.routers import feeds, lookup, organizations
+from api.routers import feeds, lookup, organizations, webhooks
 from api.routers.bulk import bulk_router
 from api.routers.notes import notes_router
 from api.routers.records import records_router
@@ -30,5 +30,6 @@ def build_api(directory: Directory) -> FastAPI:
         v1.include_router(notes_router(kind))
     v1.include_router(lookup.router)
     v1.include_router(feeds.router)
+    v1.include_router(webhooks.router)
     app.include_router(v1)
     return app

@@ -15,6 +15,7 @@ from core.bootstrap import open_directory
 from core.config import default_data_dir
 from core.errors import ContactsError
 from core.transfer.sync_watch import sync_in_background
+from core.webhook_sender import WebhookSender
 from serving.server import serve
 
 
@@ -39,6 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"contacts-api: {error}", file=sys.stderr)
         directory.close()
         return 2
+    webhook_settings = (directory.settings.model_extra or {}).get("webhooks", {})
+    sender = WebhookSender(directory, logging.getLogger("contacts.webhooks").info,
+                           first_retry=float(webhook_settings.get("first_retry", 1.0)))
+    sending = sender.start(stop_syncing)
     gc.freeze()  # what the store loaded lives as long as the process (as in the bot and the terminal UI)
     logging.info("Contacts API on http://%s:%s/api/v1 (OpenAPI: /openapi.json)", args.host, args.port)
     try:
@@ -47,5 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pass
     finally:
         stop_syncing.set()
+        sending.join(timeout=15)  # a delivery under way ends (its timeout is 10 s)
+        sender.release()
         directory.close()
     return 0

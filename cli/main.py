@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cli import admin, lookup, store, tokens, transfer
+from cli import admin, lookup, store, tokens, transfer, webhooks
 from cli.output import fail_with
 from core.bootstrap import open_directory
 from core.config import default_data_dir
@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     transfer.add_parsers(commands)
     store.add_parsers(commands)
     tokens.add_parsers(commands)
+    webhooks.add_parsers(commands)
     return parser
 
 

@@ -12,6 +12,15 @@ import uvicorn
 from serving.limits import DEFAULT_LIMITS, BodyLimit, DeadlineProtocol, Limits
 
 
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGTERM or SIGINT once it has shut down, so the process dies by it before the code that
+    started the server can clean up (release a lease, close the store); this one returns from ``run`` instead."""
+
+    def handle_exit(self, sig: int, frame) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()  # uvicorn 0.54 (pinned): what capture_signals would raise again
+
+
 def _config(app, host: str, port: int, limits: Limits, access_log: bool) -> uvicorn.Config:
     protocol = type("Deadline", (DeadlineProtocol,), {"arrival_seconds": limits.arrival_seconds})
     return uvicorn.Config(
@@ -23,7 +32,7 @@ def _config(app, host: str, port: int, limits: Limits, access_log: bool) -> uvic
 
 def serve(app, host: str, port: int, limits: Limits = DEFAULT_LIMITS) -> None:
     """Serve until interrupted. Access lines name the method, path and status, never bodies or headers."""
-    uvicorn.Server(_config(app, host, port, limits, access_log=True)).run()
+    _Server(_config(app, host, port, limits, access_log=True)).run()
 
 
 class ServerThread:

@@ -13,7 +13,7 @@ from core.config import Settings
 from core.directory.base import Party, dump, utc_now
 from core.directory.deliveries import Deliveries
 from core.directory.divisions import Divisions, MoveResult
-from core.directory.feeds import Change, Feeds
+from core.directory.feeds import Change
 from core.directory.merge import Merging
 from core.directory.queries import Lookup, MatchBy, Profile, Queries, Row
 from core.directory.records import Records
@@ -21,14 +21,15 @@ from core.directory.restore import BACKUP_ORDER, Restoring
 from core.directory.schemas import Schemas
 from core.directory.syncs import Syncs, SyncState
 from core.directory.tokens import TokenInfo, Tokens
+from core.directory.webhooks import Webhook, Webhooks
 from core.repository import Repository
 
 __all__ = ["BACKUP_ORDER", "Change", "Directory", "Lookup", "MatchBy", "MoveResult", "Party", "Profile", "Row", "SyncState",
-           "TokenInfo", "dump"]
+           "TokenInfo", "Webhook", "dump"]
 
 
 class Directory(Records, Queries, Divisions, Schemas, Merging, Restoring, Deliveries, Syncs, Tokens,
-                Feeds):
+                Webhooks):
     def __init__(self, repo: Repository, settings: Settings | None = None,
                  clock: Callable[[], datetime] = utc_now):
         super().__init__(repo, settings or Settings(), clock)
