@@ -3,20 +3,14 @@ order the changes were committed)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from api.auth import Caller, Service
-from core.kinds import RecordKind
+from api.routers.records import Plural
 
 router = APIRouter(tags=["sync"])
-
-
-class RecordKindPlural(StrEnum):
-    contacts = "contacts"
-    organizations = "organizations"
 
 
 Cursor = Annotated[int, Query(ge=0, le=2**63 - 1, description="where the last page ended (0: the start)")]
@@ -24,12 +18,11 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 @router.get("/scan/{plural}", summary="Every contact or organization, page by page in id order")
-def scan(actor: Caller, directory: Service, plural: RecordKindPlural, cursor: Cursor = 0,
+def scan(actor: Caller, directory: Service, plural: Plural, cursor: Cursor = 0,
          limit: Limit = 100) -> dict[str, Any]:
     """Stable under concurrent writes: a record created meanwhile comes at the end, and none is skipped or
     repeated. ``next_cursor`` is null once everything was read."""
-    kind = RecordKind.contact if plural is RecordKindPlural.contacts else RecordKind.organization
-    records = directory.scan(actor, kind, cursor, limit)
+    records = directory.scan(actor, plural.kind, cursor, limit)
     return {"items": [r.model_dump(mode="json") for r in records],
             "next_cursor": records[-1].id if len(records) == limit else None}
 

@@ -4,6 +4,7 @@ a stale write with 412. PATCH is a JSON Merge Patch (RFC 7396)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response
@@ -19,6 +20,17 @@ SYSTEM_FIELDS = ("id", "version", "created_at", "modified_at")
 MAX_PAGE_SIZE = 100
 JsonObject = Annotated[dict[str, Any], Body(description="the record's fields, as GET returns them")]
 IfMatch = Annotated[str | None, Header(description='the ETag you read ("3"); a stale one gets 412')]
+
+
+class Plural(StrEnum):
+    """A kind of record as a path names it."""
+
+    contacts = "contacts"
+    organizations = "organizations"
+
+    @property
+    def kind(self) -> RecordKind:
+        return next(k for k in RecordKind if k.plural == self.value)
 
 
 def record_response(record: Party, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
