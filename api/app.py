@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from api import problems
-from api.routers import admin, feeds, lookup, organizations, webhooks
+from api.routers import admin, feeds, links, lookup, organizations, webhooks
 from api.routers.bulk import bulk_router
 from api.routers.notes import notes_router
 from api.routers.records import records_router
@@ -25,6 +25,7 @@ def build_api(directory: Directory) -> FastAPI:
     v1 = APIRouter(prefix=PREFIX)
     v1.include_router(organizations.router)  # before the generic routes, whose {record_id} would take the path
     v1.include_router(admin.router)
+    v1.include_router(links.router)
     for kind in RecordKind:
         v1.include_router(bulk_router(kind))  # before {record_id} routes too
         v1.include_router(records_router(kind))

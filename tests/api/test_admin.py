@@ -53,3 +53,20 @@ def test_schemas_and_their_versions(api):
     viewer = api.client("reports", "viewer")
     assert viewer("GET", "/api/v1/schemas/contact").status == 200
     assert viewer("POST", "/api/v1/schemas/contact/fields/tier/enable").status == 403
+
+
+def test_relationships_and_interactions(api):
+    admin = api.client("crm")
+    acme = admin("POST", "/api/v1/organizations", {"name": "Acme"}).body
+    ada = admin("POST", "/api/v1/contacts", {"first_name": "Ada", "last_name": "Lovelace"}).body
+    made = admin("POST", f"/api/v1/organizations/{acme['id']}/relationships",
+                 {"user": "sam@us.example", "role": "account manager"})
+    assert made.status == 201
+    assert [r["role"] for r in admin("GET", f"/api/v1/organizations/{acme['id']}/relationships").body] == [
+        "account manager"]
+    assert admin("DELETE", f"/api/v1/organizations/{acme['id']}/relationships/{made.body['id']}").status == 204
+    assert admin("DELETE", f"/api/v1/organizations/{acme['id']}/relationships/{made.body['id']}").status == 404
+    agent = api.client("phones", "agent")
+    call = agent("POST", f"/api/v1/contacts/{ada['id']}/interactions", {"kind": "call", "summary": "Inbound call"})
+    assert call.status == 201 and call.body["recorded_by"] == "phones"
+    assert [i["summary"] for i in agent("GET", f"/api/v1/contacts/{ada['id']}/interactions").body] == ["Inbound call"]
