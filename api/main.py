@@ -8,6 +8,7 @@ import logging
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from api.app import build_api
@@ -16,7 +17,11 @@ from core.config import default_data_dir
 from core.errors import ContactsError
 from core.transfer.sync_watch import sync_in_background
 from core.webhook_sender import WebhookSender
+from serving.limits import DEFAULT_LIMITS
 from serving.server import serve
+
+# Import jobs upload whole address books (and take longer to arrive); everything else keeps the default limit.
+LIMITS = replace(DEFAULT_LIMITS, larger_bodies={"/api/v1/imports": 256 * 2**20}, arrival_seconds=120.0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,8 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    data_dir = args.data_dir or default_data_dir()
     try:
-        directory = open_directory(args.data_dir or default_data_dir())
+        directory = open_directory(data_dir)
     except ContactsError as error:
         print(f"contacts-api: {error}", file=sys.stderr)
         return 2
@@ -47,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.freeze()  # what the store loaded lives as long as the process (as in the bot and the terminal UI)
     logging.info("Contacts API on http://%s:%s/api/v1 (OpenAPI: /openapi.json)", args.host, args.port)
     try:
-        serve(build_api(directory), args.host, args.port)
+        serve(build_api(directory, data_dir / "imports"), args.host, args.port, LIMITS)
     except KeyboardInterrupt:
         pass
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -16,6 +16,7 @@ class Limits:
     backlog: int = 2048  # connections the kernel queues while all are busy: a burst waits instead of being dropped
     concurrency: int = 1000  # connections at once; past it, 503 (each costs a little memory, not a thread)
     keep_alive_seconds: float = 5.0
+    larger_bodies: dict[str, int] = field(default_factory=dict)  # path prefix → its own body limit (uploads)
 
 
 DEFAULT_LIMITS = Limits()
@@ -62,15 +63,17 @@ class DeadlineProtocol(HttpToolsProtocol):
 class BodyLimit:
     """ASGI middleware: a body larger than the limit gets 413 and is never read whole into memory."""
 
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
+    def __init__(self, app, limit: int, larger: dict[str, int] | None = None):
+        self.app, self.default, self.larger = app, limit, larger or {}
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        limit = next((size for prefix, size in self.larger.items() if path.startswith(prefix)), self.default)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _answer(send, 413 if declared.isdigit() else 400, b"request body too large or malformed")
             return
         received = 0
@@ -79,7 +82,7 @@ class BodyLimit:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.limit:
+            if received > limit:
                 raise _TooLarge
             return message
 

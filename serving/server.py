@@ -24,7 +24,7 @@ class _Server(uvicorn.Server):
 def _config(app, host: str, port: int, limits: Limits, access_log: bool) -> uvicorn.Config:
     protocol = type("Deadline", (DeadlineProtocol,), {"arrival_seconds": limits.arrival_seconds})
     return uvicorn.Config(
-        BodyLimit(app, limits.body_bytes), host=host, port=port, http=protocol, loop="uvloop", backlog=limits.backlog,
+        BodyLimit(app, limits.body_bytes, limits.larger_bodies), host=host, port=port, http=protocol, loop="uvloop", backlog=limits.backlog,
         limit_concurrency=limits.concurrency, timeout_keep_alive=int(limits.keep_alive_seconds),
         access_log=access_log, log_config=None, lifespan="off", server_header=False,
     )
