@@ -104,8 +104,7 @@ class ImportJobs:
             lines = [{"line": o.line, "action": o.action.value, "description": o.description,
                       "problems": [{"field": p.field, "value": str(p.value), "rule": p.message} for p in o.problems],
                       "warnings": o.warnings} for o in report.outcomes]
-            text = json.dumps(lines)
-            write_whole(self.folder / job.id / "report.json", lambda out, text=text: out.write(text))
+            self._write(job, "report.json", json.dumps(lines))
             self._save(job, status="completed", summary=report.summary(), done=report.rows, total=report.rows,
                        counts={a.value: n for a, n in report.counts.items()}, not_kept=dict(report.not_kept),
                        rejects=result.rejects is not None)
@@ -114,7 +113,10 @@ class ImportJobs:
         with self._lock:
             for name, value in changes.items():
                 setattr(job, name, value)
-            write_whole(self.folder / job.id / STATE, lambda out: out.write(json.dumps(asdict(job))))
+            self._write(job, STATE, json.dumps(asdict(job)))
+
+    def _write(self, job: ImportJob, name: str, text: str) -> None:
+        write_whole(self.folder / job.id / name, lambda out: out.write(text))
 
     def _all(self) -> list[ImportJob]:
         return [ImportJob(**json.loads(p.read_text(encoding="utf-8"))) for p in self.folder.glob(f"*/{STATE}")]
