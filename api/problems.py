@@ -4,6 +4,7 @@ for what a caller sent."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -69,6 +70,13 @@ def install(app: FastAPI) -> None:
         unreadable = any(e["type"] == "json_invalid" for e in error.errors())  # not JSON at all
         return problem(422 if not unreadable and any(e["loc"][0] == "body" for e in error.errors()) else 400,
                        "The request is malformed", "; ".join(str(p) for p in problems), problems)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        # A fault of ours, not the caller's: logged with its traceback here, never sent (it may hold data).
+        logging.getLogger("contacts.api").exception("%s %s failed", request.method, request.url.path)
+        return problem(500, "The API failed", "An unexpected error ended this request; it is logged. A change it "
+                                              "was making was not kept (each is one transaction).")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
