@@ -75,6 +75,8 @@ def records_router(kind: RecordKind) -> APIRouter:
     editable = [name for name in kind.model.model_fields if name not in (*SYSTEM_FIELDS, "division")]
     schema = {"requestBody": {"content": {"application/json": {"schema": {
         "$ref": f"#/components/schemas/{kind.model.__name__}"}}}}}
+    answers: dict[int | str, dict[str, Any]] = {200: {"model": kind.model}}  # (sent as JSONResponse, with ETag)
+    made: dict[int | str, dict[str, Any]] = {201: {"model": kind.model}}
 
     def full(body: dict[str, Any]) -> dict[str, Any]:
         """Every editable field: what the body gives, the default for what it leaves out (PUT replaces)."""
@@ -104,12 +106,12 @@ def records_router(kind: RecordKind) -> APIRouter:
         items = [r.model_dump(mode="json") for r in directory.records(actor, kind, ids)]
         return {"items": items, "total": total, "page": page, "page_size": page_size, "refine": refine}
 
-    @router.post("", status_code=201, summary=f"Create a {kind.value}", openapi_extra=schema)
+    @router.post("", status_code=201, summary=f"Create a {kind.value}", openapi_extra=schema, responses=made)
     def create(actor: Caller, directory: Service, body: JsonObject) -> JSONResponse:
         record = directory.create(actor, kind, body)
         return record_response(record, 201, {"Location": f"/api/v1/{kind.plural}/{record.id}"})
 
-    @router.get("/{record_id}", summary=f"One {kind.value}")
+    @router.get("/{record_id}", summary=f"One {kind.value}", responses=answers)
     def read(actor: Caller, directory: Service, record_id: int,
              if_none_match: Annotated[str | None, Header()] = None) -> Response:
         record = directory.get(actor, kind, record_id)
@@ -117,14 +119,14 @@ def records_router(kind: RecordKind) -> APIRouter:
             return Response(status_code=304, headers={"ETag": etag(record.version)})
         return record_response(record)
 
-    @router.put("/{record_id}", summary=f"Replace a {kind.value}", openapi_extra=schema)
+    @router.put("/{record_id}", summary=f"Replace a {kind.value}", openapi_extra=schema, responses=answers)
     def replace(actor: Caller, directory: Service, record_id: int, body: JsonObject,
                 if_match: IfMatch = None) -> JSONResponse:
         version = expected_version(if_match, body)
         record = directory.update(actor, kind, record_id, full(without_system(body)), expected_version=version)
         return record_response(record)
 
-    @router.patch("/{record_id}", summary=f"Change some fields of a {kind.value} (JSON Merge Patch)")
+    @router.patch("/{record_id}", summary=f"Change some fields of a {kind.value} (JSON Merge Patch)", responses=answers)
     def patch(actor: Caller, directory: Service, record_id: int, body: JsonObject,
               if_match: IfMatch = None) -> JSONResponse:
         version = expected_version(if_match, body)

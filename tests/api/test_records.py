@@ -4,6 +4,7 @@ patch, delete, ETags and If-Match, search, lookup, notes, history, and every bad
 from __future__ import annotations
 
 import json
+import re
 import stat
 
 from tests.api.conftest import contacts
@@ -124,6 +125,8 @@ def test_openapi_document_and_token_file_privacy(api):
     document = api.client(None)("GET", "/openapi.json").body
     assert document["openapi"].startswith("3.1") and "/api/v1/contacts/{record_id}" in document["paths"]
     assert all(path.startswith("/api/v1/") for path in document["paths"])
+    refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(document)))
+    assert refs and refs <= set(document["components"]["schemas"])  # every schema it names, it has
     api.client("crm")
     listed = contacts(api.data_dir, "token", "list")
     assert listed.startswith("crm\tadmin\t*") and "ctk_" not in listed
