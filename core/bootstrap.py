@@ -3,6 +3,7 @@ clock. The only place outside the service that knows the stores."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -10,10 +11,14 @@ from pathlib import Path
 from core.config import Settings, default_data_dir, load_settings
 from core.directory import Directory
 from core.directory.base import utc_now
+from core.errors import StoreError
+from core.indexes import INDEXES
 from core.repository import Repository, TinyDBRepository
 from core.store import repair
+from core.store.postgres import PostgresRepository
 from core.store.repair import StoreCheck
 
+DATABASE_URL = "CONTACTS_DATABASE_URL"
 __all__ = ["StoreCheck", "check_store", "open_directory", "open_store", "repair_store"]
 
 
@@ -21,7 +26,10 @@ def open_store(data_dir: Path, settings: Settings) -> Repository:
     """The store ``[store] kind`` names (see ``core.config.StoreSettings`` for the kinds there are)."""
     if settings.store.kind == "embedded":
         return TinyDBRepository(data_dir)
-    raise AssertionError(settings.store.kind)  # the settings model allows no other kind
+    url = settings.store.url.get_secret_value() if settings.store.url else os.environ.get(DATABASE_URL, "")
+    if not url:
+        raise StoreError(f"[store] kind = \"postgresql\" needs [store] url in contacts.toml or {DATABASE_URL}")
+    return PostgresRepository(url, INDEXES)
 
 
 def open_directory(data_dir: Path | None = None, *, settings: Settings | None = None,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from core.errors import FieldProblem, ValidationFailed
 from core.phones import DEFAULT_REGION, is_region
@@ -59,7 +59,8 @@ class PhoneSettings(BaseModel):
 class StoreSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["embedded"] = "embedded"  # the embedded store, files in the data directory
+    kind: Literal["embedded", "postgresql"] = "embedded"  # files in the data directory, or a database server
+    url: SecretStr | None = None  # postgresql://user:password@host/database (else $CONTACTS_DATABASE_URL)
 
 
 class Settings(BaseModel):

@@ -9,6 +9,7 @@ from core.bootstrap import open_directory as open_data_dir
 from core.directory import Directory
 from core.policy import Actor
 from core.repository import Repository
+from tests import postgres
 
 ADMIN = Actor("admin")
 
@@ -51,3 +52,16 @@ def directory(data_dir: Path):
 def store_files(data_dir: Path) -> dict[str, bytes]:
     """Every store file's bytes: to show that a failed operation changed nothing on disk."""
     return {p.name: p.read_bytes() for p in sorted(data_dir.iterdir()) if p.name.startswith("store.") and p.name != "store.lock"}
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server for this test session (see ``tests/postgres.py``)."""
+    yield from postgres.server()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A new empty database on it."""
+    return postgres.new_database(postgres_server)
+

@@ -18,7 +18,7 @@ from core.indexes import INDEXES
 from core.policy import Actor
 from core.repository import Repository
 
-STORES = ["embedded"]
+STORES = ["embedded", "postgresql"]
 ADMIN = Actor("admin")
 OpenHandle = Callable[[], Repository]
 
@@ -41,7 +41,10 @@ ORGANIZATION = {"name": "Acme Towing", "tags": ["partner"], "phone": {"kind": "w
 @pytest.fixture(params=STORES)
 def open_handle(request, tmp_path: Path) -> Iterator[OpenHandle]:
     """Opens handles on one store, as separate processes (the bot, the terminal UI) would."""
-    settings = Settings.model_validate({"store": {"kind": request.param}})
+    store: dict[str, str] = {"kind": request.param}
+    if request.param == "postgresql":
+        store["url"] = request.getfixturevalue("postgres_url")
+    settings = Settings.model_validate({"store": store})
     handles: list[Repository] = []
 
     def open_one() -> Repository:

@@ -92,9 +92,20 @@ class Api:
         return output
 
 
-@pytest.fixture
-def api(tmp_path):
+def store_settings(data_dir: Path, store: str, request) -> None:
+    """Where the directory is kept: the embedded store in ``data_dir``, or a new PostgreSQL database."""
+    data_dir.mkdir(mode=0o700, exist_ok=True)
+    if store == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+        with (data_dir / "contacts.toml").open("a", encoding="utf-8") as settings:
+            settings.write(f'[store]\nkind = "postgresql"\nurl = "{url}"\n')
+        (data_dir / "contacts.toml").chmod(0o600)  # it may hold the database's password
+
+
+@pytest.fixture(params=["embedded", "postgresql"])
+def api(request, tmp_path):
     data_dir = tmp_path / "data"
+    store_settings(data_dir, request.param, request)
     contacts(data_dir, "division", "add", "EMEA")
     server = Api(data_dir)
     yield server

@@ -1,0 +1,77 @@
+"""The PostgreSQL store behind the same service: chosen in contacts.toml or the environment, its schema made and
+versioned by the project, and a database it cannot use refused with a clear error that never prints a password."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+
+import psycopg
+import pytest
+
+from core.bootstrap import open_directory
+from core.config import Settings
+from core.errors import StoreError
+from core.policy import Actor
+from core.store.postgres import SCHEMA_VERSION
+from tests.test_cli import CONTACTS
+
+ADMIN = Actor("admin")
+
+
+def settings(url: str) -> Settings:
+    return Settings.model_validate({"store": {"kind": "postgresql", "url": url}})
+
+
+def test_the_service_on_postgresql(postgres_url, tmp_path):
+    directory = open_directory(tmp_path / "unused", settings=settings(postgres_url))
+    acme = directory.create(ADMIN, "organization", {"name": "Acme"})
+    ada = directory.create(ADMIN, "contact", {"first_name": "Ada", "last_name": "Lovelace", "organization_id": acme.id,
+                                              "phones": [{"raw": "(415) 555-2671"}]})
+    directory.add_note(ADMIN, "contact", ada.key, "Called about the invoice.")
+    assert directory.lookup(ADMIN, "+1 415 555 2671").contacts[0].id == ada.id
+    assert directory.search(ADMIN, "lovel").hits[0].id == ada.id
+    assert directory.profile(ADMIN, "contact", ada.key).organization.name == "Acme"
+    other = open_directory(tmp_path / "unused", settings=settings(postgres_url))  # another process's view
+    assert other.get_contact(ADMIN, ada.key).full_name == "Ada Lovelace"
+    assert [e.action for e in other.history(ADMIN, "contact", ada.key)] == ["note added", "create"]
+    directory.close()
+    other.close()
+
+
+def test_a_database_newer_than_the_program_is_refused(postgres_url, tmp_path):
+    open_directory(tmp_path / "unused", settings=settings(postgres_url)).close()
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("INSERT INTO contacts_schema VALUES (%s)", (SCHEMA_VERSION + 1,))
+    with pytest.raises(StoreError, match="newer than this program knows"):
+        open_directory(tmp_path / "unused", settings=settings(postgres_url))
+
+
+def test_an_unreachable_database_is_a_clear_error_without_the_password(tmp_path):
+    url = "postgresql://contacts:s3cret-pass@127.0.0.1:1/none"
+    with pytest.raises(StoreError) as refused:
+        open_directory(tmp_path / "unused", settings=settings(url))
+    assert "cannot reach the PostgreSQL directory" in str(refused.value) and "s3cret" not in str(refused.value)
+
+
+def test_the_command_chooses_the_store_in_contacts_toml_or_the_environment(postgres_url, tmp_path):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "contacts.toml").write_text('[store]\nkind = "postgresql"\n', encoding="utf-8")
+    missing = subprocess.run([CONTACTS, "--data-dir", str(data_dir), "lookup", "ada"], capture_output=True, text=True,
+                             timeout=60, env={"PATH": "/usr/bin"})
+    assert missing.returncode == 3 and "CONTACTS_DATABASE_URL" in missing.stderr
+    env = {"PATH": "/usr/bin", "CONTACTS_DATABASE_URL": postgres_url}
+    made = subprocess.run([CONTACTS, "--data-dir", str(data_dir), "demo", "--contacts", "20"], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert made.returncode == 0, made.stderr
+    exported = subprocess.run([CONTACTS, "--data-dir", str(data_dir), "export", str(tmp_path / "all.csv")],
+                              capture_output=True, text=True, timeout=60, env=env)
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader((tmp_path / "all.csv").open(encoding="utf-8")))
+    assert sum(1 for row in rows if row["Contact Last Name"]) == 20
+    number = next(row["Contact Work Phone"].lstrip("'") for row in rows if row["Contact Work Phone"])
+    found = subprocess.run([CONTACTS, "--data-dir", str(data_dir), "lookup", number], capture_output=True,
+                           text=True, timeout=60, env=env)
+    assert found.returncode == 0, found.stderr
+    assert not any(p.name.startswith("store.") for p in data_dir.iterdir())  # nothing went to the embedded store
