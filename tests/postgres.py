@@ -12,7 +12,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -56,14 +56,30 @@ def server() -> Iterator[str]:
             _unavailable(f"{Path(command[0]).name} failed: {done.stderr.strip() or done.stdout.strip()}")
 
     run(str(BINARIES / "initdb"), "-D", str(data), "-U", "contacts", "-A", "trust", "-E", "UTF8", "--no-locale")
-    run(str(BINARIES / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200", "start")
+    start = [str(BINARIES / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
+             f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200", "start"]
+    stop = [*as_postgres, str(BINARIES / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+    run(*start)
+    url = f"postgresql://contacts@127.0.0.1:{port}/postgres"
+    _CONTROLS[url] = (lambda: run(*start), lambda: subprocess.run(stop, capture_output=True, timeout=120))
     try:
-        yield f"postgresql://contacts@127.0.0.1:{port}/postgres"
+        yield url
     finally:
-        subprocess.run([*as_postgres, str(BINARIES / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, timeout=120)
+        _CONTROLS.pop(url)[1]()
         shutil.rmtree(root, ignore_errors=True)
+
+
+_CONTROLS: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {}  # a server's start and stop
+
+
+def restart(server_url: str, stopped: Callable[[], object]) -> None:
+    """Stop the server as a crash would (immediate), call ``stopped`` while it is down, then start it again."""
+    start, stop = _CONTROLS[server_url]
+    stop()
+    try:
+        stopped()
+    finally:
+        start()
 
 
 def new_database(server_url: str) -> str:

@@ -14,6 +14,7 @@ from core.config import Settings
 from core.errors import StoreError
 from core.policy import Actor
 from core.store.postgres import SCHEMA_VERSION
+from tests import postgres
 from tests.test_cli import CONTACTS
 
 ADMIN = Actor("admin")
@@ -75,3 +76,28 @@ def test_the_command_chooses_the_store_in_contacts_toml_or_the_environment(postg
                            text=True, timeout=60, env=env)
     assert found.returncode == 0, found.stderr
     assert not any(p.name.startswith("store.") for p in data_dir.iterdir())  # nothing went to the embedded store
+
+
+@pytest.fixture
+def own_server():
+    """A server of this test's own, to stop and start again (the session's is shared)."""
+    servers = postgres.server()
+    url = next(servers)
+    yield url
+    servers.close()
+
+
+def test_a_stopped_server_is_a_clear_error_and_the_directory_recovers_when_it_returns(own_server, tmp_path):
+    url = postgres.new_database(own_server)
+    directory = open_directory(tmp_path / "unused", settings=settings(url))
+    ada = directory.create(ADMIN, "contact", {"first_name": "Ada", "last_name": "Lovelace"})
+    postgres.restart(own_server, stopped=lambda: _refused(directory))
+    assert directory.get_contact(ADMIN, ada.key).full_name == "Ada Lovelace"  # the same handle, no reopening
+    directory.update(ADMIN, "contact", ada.key, {"title": "Countess"})
+    assert directory.get_contact(ADMIN, ada.key).title == "Countess"
+    directory.close()
+
+
+def _refused(directory) -> None:
+    with pytest.raises(StoreError, match=r"unavailable|cannot reach"):
+        directory.create(ADMIN, "contact", {"first_name": "Grace", "last_name": "Hopper"})

@@ -39,10 +39,8 @@ MIGRATIONS = {
 
 class PostgresRepository:
     def __init__(self, url: str, indexes: Iterable[IndexSpec]):
-        try:
-            self._connection = psycopg.connect(url, autocommit=True)
-        except psycopg.Error as error:
-            raise StoreError(f"cannot reach the PostgreSQL directory ({_reason(error)})") from None
+        self._url = url
+        self._connection = self._connect()
         self._specs: dict[str, list[IndexSpec]] = {}
         for spec in indexes:
             self._specs.setdefault(spec.table, []).append(spec)
@@ -51,6 +49,18 @@ class PostgresRepository:
         self._wrote = False
         self._migrate()
         self._seen = self.revision()
+
+    def _connect(self) -> psycopg.Connection:
+        try:
+            return psycopg.connect(self._url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as error:
+            raise StoreError(f"cannot reach the PostgreSQL directory ({_reason(error)})") from None
+
+    def _connected(self) -> None:
+        """A connection the server dropped (it restarted, the network failed) is made again on the next use, so
+        every front end recovers without a restart once the server is back."""
+        if self._connection.closed or self._connection.broken:
+            self._connection = self._connect()
 
     # ---- schema
 
@@ -80,6 +90,7 @@ class PostgresRepository:
                 finally:
                     self._depth -= 1
                 return
+            self._connected()
             self._depth, self._wrote = 1, False
             try:
                 with self._connection.transaction():
@@ -100,11 +111,14 @@ class PostgresRepository:
             if self._depth:
                 yield
                 return
+            self._connected()
             self._depth = 1
             try:
                 with self._connection.transaction():
                     self._connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     yield
+            except psycopg.OperationalError as error:
+                raise StoreError(f"the PostgreSQL directory is unavailable ({_reason(error)})") from None
             finally:
                 self._depth = 0
 
@@ -216,6 +230,8 @@ class PostgresRepository:
     def _run(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         with self._lock:
             try:
+                if not self._depth:
+                    self._connected()
                 cursor = self._connection.execute(sql, params)
             except psycopg.OperationalError as error:
                 raise StoreError(f"the PostgreSQL directory is unavailable ({_reason(error)})") from None
