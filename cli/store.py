@@ -1,12 +1,14 @@
-"""``contacts check`` and ``contacts repair``: for a store that refuses to open because a file is damaged."""
+"""``contacts check`` and ``contacts repair``, for a store that refuses to open because a file is damaged; and
+``contacts migrate``, between the embedded store and PostgreSQL."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from cli.output import FOUND, STORE_PROBLEM, fail
-from core.bootstrap import StoreCheck, check_store, repair_store
+from cli.output import FOUND, STORE_PROBLEM, ProgressBar, fail
+from core.bootstrap import StoreCheck, check_store, migrate_store, repair_store
+from core.config import Settings
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -15,6 +17,13 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     repair = commands.add_parser("repair", help="remove damaged journal lines, keeping a copy of the journal first")
     repair.add_argument("--yes", action="store_true", help="do it (without it, only show what would be removed)")
     repair.set_defaults(run=run_repair, opens=False)
+    migrate = commands.add_parser("migrate", help="copy the directory from the embedded store into an empty "
+                                                  "PostgreSQL database, or back")
+    where = migrate.add_mutually_exclusive_group(required=True)
+    where.add_argument("--to", metavar="URL", help="postgresql://… : copy this data directory's store there")
+    where.add_argument("--from", dest="origin", metavar="URL", help="postgresql://… : copy that database into this "
+                                                                    "(empty) data directory")
+    migrate.set_defaults(run=run_migrate, opens=False)
 
 
 def _describe(found: StoreCheck) -> None:
@@ -52,3 +61,17 @@ def run_repair(data_dir: Path, args: argparse.Namespace) -> int:
     _describe(repaired)
     print(f"the journal as it was is in {repaired.kept_copy}")
     return FOUND
+
+
+def run_migrate(data_dir: Path, args: argparse.Namespace) -> int:
+    embedded = Settings()
+    database = Settings.model_validate({"store": {"kind": "postgresql", "url": args.to or args.origin}})
+    source, target = (embedded, database) if args.to else (database, embedded)
+    with ProgressBar("Copying", "records") as bar:
+        counts = migrate_store(data_dir, source, target, progress=bar.update)
+    copied = ", ".join(f"{count:,} {table}" for table, count in counts.items())
+    print(f"Copied and compared, document for document: {copied}.")
+    print("Set [store] kind = \"postgresql\" and its url in contacts.toml (or CONTACTS_DATABASE_URL) to use it."
+          if args.to else "This data directory now holds the directory; its contacts.toml chooses the store.")
+    return FOUND
+

@@ -19,7 +19,7 @@ from core.store.postgres import PostgresRepository
 from core.store.repair import StoreCheck
 
 DATABASE_URL = "CONTACTS_DATABASE_URL"
-__all__ = ["StoreCheck", "check_store", "open_directory", "open_store", "repair_store"]
+__all__ = ["StoreCheck", "check_store", "migrate_store", "open_directory", "open_store", "repair_store"]
 
 
 def open_store(data_dir: Path, settings: Settings) -> Repository:
@@ -49,3 +49,43 @@ def check_store(data_dir: Path) -> StoreCheck:
 def repair_store(data_dir: Path) -> StoreCheck:
     """Remove what ``check_store`` found damaged in the journal, keeping a copy of it first."""
     return repair.repair(data_dir)
+
+
+def migrate_store(data_dir: Path, source: Settings, target: Settings,
+                  progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Copy every document of the store ``source`` names into the empty store ``target`` names (embedded to
+    PostgreSQL, or back), ids included, in one transaction; then read both back and compare them document for
+    document. How many of each table were copied; StoreError if the target holds anything or a copy differs."""
+    origin, copy = open_store(data_dir, source), open_store(data_dir, target)
+    try:
+        if any(copy.count(table) for table in copy.tables() if table not in _MADE_ON_OPEN):
+            raise StoreError("the store to migrate into already holds a directory; migrate into an empty one")
+        tables = origin.tables()
+        total = sum(origin.count(table) for table in tables)
+        done, counts = 0, {}
+        with origin.reading(), copy.transaction():
+            for table in tables:
+                for record_id in copy.ids(table):  # made when it opened (the default division)
+                    copy.remove(table, record_id)
+                ids = origin.ids(table)
+                for start in range(0, len(ids), 5000):
+                    for record_id, document in origin.get_many(table, ids[start:start + 5000]).items():
+                        copy.insert(table, document, record_id)
+                    done += min(5000, len(ids) - start)
+                    if progress is not None:
+                        progress(done, total)
+                counts[table] = len(ids)
+        for table in tables:
+            ids = origin.ids(table)
+            for start in range(0, len(ids), 5000):
+                chunk = ids[start:start + 5000]
+                if origin.get_many(table, chunk) != copy.get_many(table, chunk):
+                    raise StoreError(f"the copy of {table} differs from the original; the original is unchanged")
+        return counts
+    finally:
+        origin.close()
+        copy.close()
+
+
+_MADE_ON_OPEN = ("divisions",)  # what opening a directory writes by itself (its default division)
+

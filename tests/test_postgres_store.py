@@ -101,3 +101,32 @@ def test_a_stopped_server_is_a_clear_error_and_the_directory_recovers_when_it_re
 def _refused(directory) -> None:
     with pytest.raises(StoreError, match=r"unavailable|cannot reach"):
         directory.create(ADMIN, "contact", {"first_name": "Grace", "last_name": "Hopper"})
+
+
+def run_contacts(data_dir, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([CONTACTS, "--data-dir", str(data_dir), *args], capture_output=True, text=True,
+                          timeout=300, env={"PATH": "/usr/bin", **(env or {})})
+
+
+def test_migrate_there_and_back_gives_the_same_backup_byte_for_byte(postgres_url, tmp_path):
+    embedded, back = tmp_path / "embedded", tmp_path / "back"
+    assert run_contacts(embedded, "demo", "--contacts", "60").returncode == 0
+    run_contacts(embedded, "token", "create", "crm", "--role", "admin")
+    assert run_contacts(embedded, "export", str(tmp_path / "before.jsonl")).returncode == 0
+    there = run_contacts(embedded, "migrate", "--to", postgres_url)
+    assert there.returncode == 0, there.stderr
+    assert "Copied and compared" in there.stdout and "contacts" in there.stdout and "@" not in there.stdout
+    on_database = tmp_path / "on-database"
+    on_database.mkdir()
+    (on_database / "contacts.toml").write_text(f'[store]\nkind = "postgresql"\nurl = "{postgres_url}"\n',
+                                               encoding="utf-8")
+    assert run_contacts(on_database, "export", str(tmp_path / "database.jsonl")).returncode == 0
+    again = run_contacts(embedded, "migrate", "--to", postgres_url)
+    assert again.returncode == 3 and "already holds a directory" in again.stderr
+    home = run_contacts(back, "migrate", "--from", postgres_url)
+    assert home.returncode == 0, home.stderr
+    assert run_contacts(back, "export", str(tmp_path / "after.jsonl")).returncode == 0
+    before = (tmp_path / "before.jsonl").read_bytes()
+    assert (tmp_path / "database.jsonl").read_bytes() == before
+    assert (tmp_path / "after.jsonl").read_bytes() == before
+    assert "crm\tadmin" in run_contacts(back, "token", "list").stdout  # everything came along, not only records

@@ -116,6 +116,7 @@ def test_ids_are_never_reused_and_a_taken_id_is_refused(filled: Repository):
     with pytest.raises(StoreError), filled.transaction():
         filled.insert("contacts", CONTACTS[2], 10)
     assert sorted(filled.ids("contacts")) == [1, 2, 4, 10]
+    assert {"contacts", "organizations"} <= set(filled.tables())
 
 
 def test_revision_moves_on_every_commit(filled: Repository, open_handle: OpenHandle):

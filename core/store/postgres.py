@@ -5,6 +5,9 @@ transactions that take one advisory lock, so the service's read-check-write step
 as they do under the embedded store's write lock; every commit moves a revision counter that other processes
 watch.
 
+Documents are kept as ``json`` (not ``jsonb``) so they come back exactly as written, keys in their order: a
+backup of either store is the same bytes.
+
 The schema is the project's own, versioned (``SCHEMA_VERSION``): made when missing, upgraded by ``MIGRATIONS``, and
 a database newer than this program is refused by name."""
 
@@ -16,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json
 
 from core.errors import StoreError
 from core.store.indexes import IndexSpec
@@ -26,7 +29,7 @@ WRITE_LOCK = 7_404_303  # the advisory lock every writing transaction holds (any
 MIGRATIONS = {
     1: """
         CREATE TABLE contacts_schema (version integer NOT NULL);
-        CREATE TABLE documents (tbl text NOT NULL, id bigint NOT NULL, doc jsonb NOT NULL, PRIMARY KEY (tbl, id));
+        CREATE TABLE documents (tbl text NOT NULL, id bigint NOT NULL, doc json NOT NULL, PRIMARY KEY (tbl, id));
         CREATE TABLE index_keys (idx text NOT NULL, key text COLLATE "C" NOT NULL, tbl text NOT NULL,
                                  id bigint NOT NULL, PRIMARY KEY (idx, key, id));
         CREATE INDEX index_keys_of_document ON index_keys (tbl, id);
@@ -144,14 +147,14 @@ class PostgresRepository:
                 self._execute("INSERT INTO id_counters VALUES (%s, %s) ON CONFLICT (tbl) DO UPDATE SET "
                               "last = greatest(id_counters.last, excluded.last)", (table, record_id))
             assert record_id is not None
-            self._execute("INSERT INTO documents VALUES (%s, %s, %s)", (table, record_id, Jsonb(document)))
+            self._execute("INSERT INTO documents VALUES (%s, %s, %s)", (table, record_id, Json(document)))
             self._index(table, record_id, document)
         return record_id
 
     def replace(self, table: str, record_id: int, document: dict) -> None:
         with self.transaction():
             self._execute("UPDATE documents SET doc = %s WHERE tbl = %s AND id = %s",
-                          (Jsonb(document), table, record_id))
+                          (Json(document), table, record_id))
             self._execute("DELETE FROM index_keys WHERE tbl = %s AND id = %s", (table, record_id))
             self._index(table, record_id, document)
 
@@ -168,6 +171,9 @@ class PostgresRepository:
                                    [(name, key, table, record_id) for name, key in rows])
 
     # ---- reading by id and by key
+
+    def tables(self) -> list[str]:
+        return [row[0] for row in self._all("SELECT DISTINCT tbl FROM documents ORDER BY tbl")]
 
     def ids(self, table: str) -> list[int]:
         return [row[0] for row in self._all("SELECT id FROM documents WHERE tbl = %s ORDER BY id", (table,))]

@@ -175,6 +175,11 @@ class JournalStorage(Storage):
             docs = self._tables.get(table, {})
             return {i: orjson.loads(docs[i]) for i in doc_ids if i in docs}
 
+    def tables(self) -> list[str]:
+        with self._mutex:
+            self._refresh()
+            return sorted(name for name, docs in self._tables.items() if docs)
+
     def ids(self, table: str) -> list[int]:
         with self._mutex:
             self._refresh()
