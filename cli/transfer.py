@@ -129,7 +129,7 @@ def _watch(directory: Directory, actor: Actor, settings: SalesforceSettings) -> 
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stop.set())
     print(f"Syncing from Salesforce every {settings.interval}; Ctrl+C stops.", flush=True)
-    watcher = SyncWatcher(directory, actor, settings, say=lambda text: _say(text))
+    watcher = SyncWatcher(directory, actor, settings, say=_say)
     watcher.run(stop)
     return FOUND
 

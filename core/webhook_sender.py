@@ -67,9 +67,10 @@ class WebhookSender:
             try:
                 self.directory.refresh(SENDER)  # changes other processes made
                 hooks = self.directory.webhooks(SENDER)
-                latest = self.directory.latest_change(SENDER)
-                if any(hook.cursor < latest for hook in hooks) and self._holding():
-                    self.send_due(hooks)
+                if hooks:  # the feed's head costs a pass over the history when it changed: only with hooks to feed
+                    latest = self.directory.latest_change(SENDER)
+                    if any(hook.cursor < latest for hook in hooks) and self._holding():
+                        self.send_due(hooks)
             except ContactsError as error:
                 self.say(f"webhooks: {error}")
             stop.wait(self.poll)

@@ -25,7 +25,7 @@ from core.transfer.plan import MATCH_KINDS, Importer, paused_gc
 from core.transfer.presets import preset
 from core.transfer.report import Outcome, Report
 from core.transfer.vcard import REJECTION as VCARD_REJECTION
-from core.transfer.vcard import count_cards, read_vcards
+from core.transfer.vcard import open_vcards
 from core.transfer.vcard_export import NOT_CARRIED as VCARD_NOT_CARRIED
 from core.transfer.vcard_export import export_vcards
 from core.transfer.vcard_lines import escape
@@ -82,9 +82,9 @@ def import_file(directory: Directory, actor: Actor, path: Path, options: ImportO
         return ImportResult(report, kind, _rejects(path, options, report, _jsonl_rejects, binary=True))
     importer = Importer(directory, actor, division=options.division, match=options.match, detail=detail)
     if kind == "vcard":
-        total = count_cards(path, options.encoding)
-        report = importer.run(lambda: read_vcards(path, encoding=options.encoding), dry_run=options.dry_run,
-                              strict=options.strict, progress=progress, total=total)
+        cards = open_vcards(path, options.encoding)
+        report = importer.run(cards.cards, dry_run=options.dry_run, strict=options.strict, progress=progress,
+                              total=cards.count)
         return ImportResult(report, kind, _rejects(path, options, report, _vcard_rejects))
     if options.mapping and options.preset:
         raise ValidationFailed.one("from", options.preset, "and a mapping file cannot both name the columns; "

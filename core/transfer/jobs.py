@@ -123,6 +123,6 @@ class ImportJobs:
 
 
 def _shown_options(options: ImportOptions) -> dict[str, Any]:
-    return {"format": options.format, "preset": options.preset, "division": options.division,
-            "match": list(options.match), "source": options.source, "encoding": options.encoding,
-            "dry_run": options.dry_run, "strict": options.strict}
+    """The options as JSON says them; the paths are the job's own."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(options).items()
+            if k not in ("mapping", "rejects")}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,21 +34,33 @@ READ = {"ORG", "TITLE", "TEL", "EMAIL", "ADR", "URL", "NOTE", "UID", "X-SOCIALPR
         "CATEGORIES"}
 
 
-def read_vcards(path: Path, *, encoding: str | None = None) -> Iterator[Incoming]:
-    """Each card of the file as an incoming contact or organization."""
+_BEGIN = re.compile(r"^\s*BEGIN:VCARD\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass
+class VcardFile:
+    """A vCard file, read once and checked; ``cards()`` turns it into incoming records lazily."""
+
+    path: Path
+    text: str
+    charset: str
+    count: int  # how many cards it holds (for a progress bar)
+
+    def cards(self) -> Iterator[Incoming]:
+        """Each card as an incoming contact or organization."""
+        try:
+            for card in read_cards(self.text, self.charset):
+                yield _incoming(card)
+        except NotAVCard as error:
+            raise ValidationFailed.one("file", str(self.path), f"is not a complete vCard file: {error}") from None
+
+
+def open_vcards(path: Path, encoding: str | None = None) -> VcardFile:
     text, charset = read_text(path, encoding)
-    if not re.search(r"^\s*BEGIN:VCARD\s*$", text, re.IGNORECASE | re.MULTILINE):
+    count = len(_BEGIN.findall(text))
+    if not count:
         raise ValidationFailed.one("file", str(path), "holds no vCard (no BEGIN:VCARD line)")
-    try:
-        for card in read_cards(text, charset):
-            yield _incoming(card)
-    except NotAVCard as error:
-        raise ValidationFailed.one("file", str(path), f"is not a complete vCard file: {error}") from None
-
-
-def count_cards(path: Path, encoding: str | None = None) -> int:
-    text, _ = read_text(path, encoding)
-    return len(re.findall(r"^\s*BEGIN:VCARD\s*$", text, re.IGNORECASE | re.MULTILINE))
+    return VcardFile(path, text, charset, count)
 
 
 def _incoming(card: Card) -> Incoming:
