@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from bot.text import clip, clip_escaped, escape
 from core.directory import Profile
-from core.models import Contact, Interaction, Note, Organization, PhoneKind
+from core.models import Contact, Interaction, Note, Organization
 
 SECTION_TEXT = 3000
 HEADER_TEXT = 150
@@ -112,7 +112,7 @@ def contact_card(profile: Profile) -> list[Block]:
 
     phones = [f"*{p.kind.value}* {escape(p.raw)}"
               + (f"  ({escape(p.e164)})" if p.e164 and p.e164 != p.raw.replace(" ", "") else "")
-              + ("" if p.kind is PhoneKind.fax else f" · SMS {'on' if p.sms else 'off'}") for p in contact.phones]
+              + (f" · SMS {'on' if p.sms else 'off'}" if p.can_sms else "") for p in contact.phones]
     reach = phones + [f"*{e.kind.value}* {escape(e.address)}" for e in contact.emails]
     reach += [f"*{s.network.value}* {escape(s.handle)}" for s in contact.socials]
     if reach:

@@ -64,7 +64,8 @@ def _contact_text(contact: Contact, organization: str | None) -> str:
         lines.append(f"  {role}")
     for phone in contact.phones:
         normalized = f"  [{phone.e164}]" if phone.e164 and phone.e164 != phone.raw else ""
-        lines.append(f"  {phone.kind.value:<6} {phone.raw}{normalized}  SMS {'on' if phone.sms else 'off'}")
+        sms = f"  SMS {'on' if phone.sms else 'off'}" if phone.can_sms else ""
+        lines.append(f"  {phone.kind.value:<6} {phone.raw}{normalized}{sms}")
     lines += [f"  {email.kind.value:<6} {email.address}" for email in contact.emails]
     lines += [f"  {social.network.value}: {social.handle}" for social in contact.socials]
     if contact.survey_opt_out:

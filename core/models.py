@@ -105,6 +105,11 @@ class Phone(Strict):
     region: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
     sms: bool = False
 
+    @property
+    def can_sms(self) -> bool:
+        """Whether texts could go to this number at all (a fax cannot take them): front ends show SMS for these."""
+        return self.kind is not PhoneKind.fax
+
     @field_validator("region")
     @classmethod
     def _known_region(cls, value: str | None) -> str | None:
@@ -119,7 +124,7 @@ class Phone(Strict):
         context = info.context or {}
         if context.get("stored"):
             return self
-        if self.sms and self.kind is PhoneKind.fax:
+        if self.sms and not self.can_sms:
             raise ValueError("a fax number cannot receive SMS; turn SMS off or choose another kind")
         if not has_number(self.raw):
             raise ValueError("is not a phone number: it needs digits, more than a country code")

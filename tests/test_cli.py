@@ -166,3 +166,14 @@ def test_lookup_by_a_tel_uri(demo_dir):
     e164, first_name = stored_phone(demo_dir)
     result = run(demo_dir, "lookup", f"tel:{e164[:2]}-{e164[2:5]}-{e164[5:8]}-{e164[8:]}")
     assert result.returncode == 0 and first_name in result.stdout
+
+
+def test_a_fax_number_is_shown_as_fax_without_an_sms_state(tmp_path):
+    card = tmp_path / "fax.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:2.1\r\nN:Müller;Jürgen;;;\r\nTEL;WORK;FAX:+49 30 1234568\r\n"
+                    "TEL;CELL:+49 170 1234567\r\nEND:VCARD\r\n", encoding="utf-8")
+    assert run(tmp_path / "data", "import", str(card)).returncode == 0
+    shown = run(tmp_path / "data", "lookup", "+49 30 123 4568").stdout.splitlines()
+    fax = next(line for line in shown if line.strip().startswith("fax"))
+    cell = next(line for line in shown if line.strip().startswith("cell"))
+    assert "SMS" not in fax and cell.endswith("SMS off")

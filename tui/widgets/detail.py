@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from core.directory import Profile
-from core.models import AuditEntry, Contact, Organization, PhoneKind
+from core.models import AuditEntry, Contact, Organization
 from core.text import inert
 
 MUTED = "dim"
@@ -107,10 +107,10 @@ def _contact(text: Text, contact: Contact, profile: Profile) -> None:
         text.append(phone.raw)
         if phone.e164 and phone.e164 != phone.raw:
             text.append(f"  {phone.e164}", MUTED)
-        if phone.kind is PhoneKind.fax:
-            text.append("\n")
-        else:
+        if phone.can_sms:
             text.append("  SMS on\n" if phone.sms else "  SMS off\n", "green" if phone.sms else MUTED)
+        else:
+            text.append("\n")
     for email in contact.emails:
         text.append(f"{email.kind.value:<6} ", LABEL)
         text.append(email.address + "\n")
