@@ -71,7 +71,7 @@ def naive(data_dir: Path) -> tuple[float, int]:
     directory = open_directory(data_dir)
     started = time.perf_counter()
     by_last: dict[str, list[tuple[int, str]]] = {}
-    for i in directory.browse(ACTOR, "contact"):
+    for i in (i for chunk in directory.browse(ACTOR, "contact").chunks(5000) for i in chunk):
         contact = directory.get_contact(ACTOR, i)
         by_last.setdefault(fold(contact.last_name), []).append((i, contact.first_name))
     pairs = sum(1 for members in by_last.values() for (_, a), (_, b) in combinations(members, 2)

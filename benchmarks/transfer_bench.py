@@ -114,7 +114,7 @@ def export_naive(data_dir: Path, target: Path) -> dict:
     """Every contact read through the API one by one and written with csv.DictWriter."""
     directory, admin = _directory(data_dir)
     started = time.perf_counter()
-    ids = directory.browse(admin, "contact")
+    ids = [i for chunk in directory.browse(admin, "contact").chunks(5000) for i in chunk]
     with open(target, "w", encoding="utf-8", newline="") as out:
         writer = None
         for contact_id in ids:

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.text import clip, clip_escaped, escape
-from core.directory import Profile
+from core.directory import MAX_RESULTS, Profile
 from core.models import Contact, Interaction, Note, Organization
 
 SECTION_TEXT = 3000
@@ -241,8 +241,8 @@ def record_list(rows: Iterable[tuple[str, int, str, str]], total: int, searched:
     return blocks
 
 
-def too_many(total: int, query: str) -> list[Block]:
-    return [section(f"*{total}* records match *{escape(query)}*, more than can be listed. "
+def too_many(query: str) -> list[Block]:
+    return [section(f"More than *{MAX_RESULTS}* records match *{escape(query)}*. "
                     "Refine your search: add a last name, an organization, or type the full number.")]
 
 

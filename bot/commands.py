@@ -57,7 +57,7 @@ def lookup(directory: Directory, actor: Actor, text: str) -> Reply:
         return Reply(blocks.card(profile), profile.record.full_name)
     found = directory.lookup(actor, text)
     if found.search is not None and found.search.refine:
-        return Reply(blocks.too_many(found.search.total, text), f"{found.search.total} matches: refine your search")
+        return Reply(blocks.too_many(text), found.search.message)
     total = found.search.total if found.search is not None else len(found.contacts) + len(found.organizations)
     if total == 0:
         return _nothing_found(directory, actor, found)
@@ -114,7 +114,7 @@ def resolve(directory: Directory, actor: Actor, who: str, purpose: str) -> Conta
         return directory.get_contact(actor, int(who[1:]))
     found = directory.lookup(actor, who)
     if found.search is not None and found.search.refine:
-        return Reply(blocks.too_many(found.search.total, who), "Refine your search")
+        return Reply(blocks.too_many(who), "Refine your search")
     if len(found.contacts) == 1:
         return found.contacts[0]
     if not found.contacts:

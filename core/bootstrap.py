@@ -4,7 +4,7 @@ clock. The only place outside the service that knows the stores."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -67,24 +67,27 @@ def migrate_store(data_dir: Path, source: Settings, target: Settings,
             for table in tables:
                 for record_id in copy.ids(table):  # made when it opened (the default division)
                     copy.remove(table, record_id)
-                ids = origin.ids(table)
-                for start in range(0, len(ids), 5000):
-                    for record_id, document in origin.get_many(table, ids[start:start + 5000]).items():
-                        copy.insert(table, document, record_id)
-                    done += min(5000, len(ids) - start)
+                counts[table] = 0
+                for chunk in _chunks(origin, table):
+                    copy.load(table, origin.get_many(table, chunk).items())
+                    done, counts[table] = done + len(chunk), counts[table] + len(chunk)
                     if progress is not None:
                         progress(done, total)
-                counts[table] = len(ids)
         for table in tables:
-            ids = origin.ids(table)
-            for start in range(0, len(ids), 5000):
-                chunk = ids[start:start + 5000]
+            for chunk in _chunks(origin, table):
                 if origin.get_many(table, chunk) != copy.get_many(table, chunk):
                     raise StoreError(f"the copy of {table} differs from the original; the original is unchanged")
         return counts
     finally:
         origin.close()
         copy.close()
+
+
+def _chunks(store: Repository, table: str, size: int = 5000) -> Iterator[list[int]]:
+    after = 0
+    while chunk := store.ids_after(table, after, size):
+        yield chunk
+        after = chunk[-1]
 
 
 _MADE_ON_OPEN = ("divisions",)  # what opening a directory writes by itself (its default division)

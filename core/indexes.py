@@ -9,6 +9,7 @@ from phonenumbers import country_code_for_region
 from core.kinds import RecordKind
 from core.models import DEFAULT_DIVISION
 from core.phones import digits_of
+from core.store.conditions import linked_key
 from core.store.indexes import IndexSpec
 from core.text import fold, words
 
@@ -45,8 +46,7 @@ def message_key(channel_id: str, message_ts: str) -> str:
     return f"{channel_id}:{message_ts}"
 
 
-def id_key(record_id: int) -> str:
-    return str(record_id)
+id_key = linked_key
 
 
 def _phones(doc: dict) -> Iterator[dict]:

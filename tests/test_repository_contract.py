@@ -17,6 +17,8 @@ from core.errors import Conflict, StoreError
 from core.indexes import INDEXES
 from core.policy import Actor
 from core.repository import Repository
+from core.store import postgres_query
+from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, Prefix
 
 STORES = ["embedded", "postgresql"]
 ADMIN = Actor("admin")
@@ -169,3 +171,117 @@ def test_a_stale_version_is_a_conflict_across_handles(open_handle: OpenHandle):
     with pytest.raises(Conflict, match="was changed since you opened it"):
         second.update(ADMIN, "contact", ann.key, {"title": "CEO"}, expected_version=seen_by_second.version)
     assert first.get_contact(ADMIN, ann.key).title == "CFO"
+
+
+FIRST_NAMES = ["Ann", "Anna", "Bo", "Cleo", "Dara", "Eli"]
+LAST_NAMES = ["Lee", "Lefèvre", "Ng", "Nguyen", "Okafor"]
+
+
+@pytest.fixture
+def crowd(open_handle: OpenHandle, monkeypatch: pytest.MonkeyPatch) -> Repository:
+    """180 contacts at six organizations in three divisions; a server store is made to treat anything past 20
+    matches as many, so both of its ways of answering (fetching the few, walking the many) are exercised."""
+    monkeypatch.setattr(postgres_query, "NARROW", 20)
+    monkeypatch.setattr(postgres_query, "PAGE", 7)
+    repo = open_handle()
+    with repo.transaction():
+        for n in range(6):
+            repo.insert("organizations", {"name": f"Org{n} {'Acme' if n % 2 else 'Zenith'}",
+                                          "division": ["Home", "EMEA"][n % 2]})
+        for n in range(180):
+            repo.insert("contacts", {"first_name": FIRST_NAMES[n % 6], "last_name": LAST_NAMES[n % 5],
+                                     "organization_id": n % 7 or None, "division": ["Home", "EMEA", "APAC"][n % 3]})
+    with repo.transaction():
+        for removed in (5, 60, 61):
+            repo.remove("contacts", removed)
+    return repo
+
+
+CONDITIONS = {
+    "one key": Key("contact.division", "APAC"),
+    "few by prefix": Prefix("contact.terms", "okaf"),
+    "many by prefix": Prefix("contact.terms", "a"),
+    "linked": Linked("contact.organization", Prefix("organization.terms", "acme")),
+    "ids": Ids(frozenset({1, 2, 3, 5, 999})),
+    "all of many": All((Prefix("contact.terms", "a"), Prefix("contact.terms", "le"))),
+    "all, one few": All((Prefix("contact.terms", "le"), Key("contact.division", "Home"), Ids(frozenset(range(40))))),
+    "any": AnyOf((Prefix("contact.terms", "bo"), Linked("contact.organization", Key("organization.division", "EMEA")))),
+    "a search as the service asks": All((AnyOf((Prefix("contact.terms", "an"), Linked(
+        "contact.organization", All((Prefix("organization.terms", "an"), Key("organization.division", "Home")))))),
+        AnyOf((Key("contact.division", "Home"), Key("contact.division", "APAC"))))),
+    "nothing": AnyOf(()),
+}
+
+
+def expected_ids(repo: Repository, condition: Condition) -> set[int]:
+    """The answer worked out from full scans of the indexes."""
+    def keyed(index: str) -> dict[str, set[int]]:
+        return {key: set(ids) for key, ids in repo.keys(index)}
+
+    if isinstance(condition, Key):
+        return keyed(condition.index).get(condition.key, set())
+    if isinstance(condition, Prefix):
+        return set().union(*(ids for key, ids in keyed(condition.index).items() if key.startswith(condition.prefix)))
+    if isinstance(condition, Linked):
+        targets = {str(i) for i in expected_ids(repo, condition.target)}
+        return set().union(*(ids for key, ids in keyed(condition.index).items() if key in targets))
+    if isinstance(condition, Ids):
+        return set(condition.ids)
+    parts = [expected_ids(repo, part) for part in condition.parts]
+    if isinstance(condition, All):
+        return set.intersection(*parts)
+    return set().union(*parts)
+
+
+@pytest.mark.parametrize("name", CONDITIONS)
+def test_conditions_and_listings_answer_as_full_scans_do(crowd: Repository, name: str):
+    condition = CONDITIONS[name]
+    wanted = expected_ids(crowd, condition)
+    assert crowd.matching(condition) == wanted
+    capped = crowd.matching(condition, cap=10)
+    assert capped <= wanted and (len(capped) > 10 or capped == wanted)
+    order = [i for i in crowd.ids_in_order("contact.order") if i in wanted]
+    listing = crowd.listing("contact.order", condition)
+    # read as a person scrolls: from the end back, a jump to the middle, then on from the top
+    assert listing.window(len(order) - 3, len(order) + 5) == order[-3:]
+    middle = len(order) // 2
+    assert listing.window(middle, middle + 9) == order[middle:middle + 9]
+    assert [i for chunk in listing.chunks(8) for i in chunk] == order
+    assert listing.count() == len(order) and listing.complete and listing.size() == len(order)
+    for at in (0, middle, len(order) - 1):
+        if order:
+            assert listing.position(order[at]) == at
+    assert listing.position(5) is None  # removed
+
+
+def test_a_listing_of_everything_pages_both_ways_from_anywhere(crowd: Repository):
+    order = crowd.ids_in_order("contact.order")
+    listing = crowd.listing("contact.order")
+    assert listing.complete and listing.size() == len(order) == 177
+    assert listing.window(170, 200) == order[170:]  # the end, read first
+    assert listing.window(100, 103) == order[100:103]  # a jump
+    assert listing.window(93, 101) == order[93:101]  # the page before one read
+    assert listing.window(0, 177) == order
+
+
+def test_pages_of_ids_counts_and_the_last_id(crowd: Repository):
+    ids = sorted(crowd.ids("contacts"))
+    assert crowd.ids_after("contacts", 0, 4) == ids[:4]
+    assert crowd.ids_after("contacts", 4, 3) == [6, 7, 8]  # 5 was removed
+    assert crowd.ids_after("contacts", ids[-1], 10) == []
+    assert crowd.last_id("contacts") == 180 and crowd.last_id("notes") == 0
+    assert crowd.count("contacts") == 177
+    assert crowd.count_key("contact.division", "APAC") == len(crowd.find("contact.division", "APAC")) == 59
+    assert crowd.count_key("contact.division", "Nowhere") == 0
+
+
+def test_a_bulk_load_keeps_ids_indexes_and_counts_and_refuses_a_taken_id(open_handle: OpenHandle):
+    repo, other = open_handle(), open_handle()
+    odd = {**CONTACTS[2], "title": "tab\there, back\\slash, line\nbreak"}  # what COPY's text format escapes
+    repo.load("contacts", [(10, CONTACTS[0]), (20, CONTACTS[1]), (30, odd)])
+    assert other.get("contacts", 30) == odd and other.count("contacts") == 3
+    assert other.find("contact.phone", "+14155552671") == {10} and other.find("contact.last_name", "lee") == {10, 20}
+    assert repo.insert("contacts", CONTACTS[0]) == 31  # ids go on after the largest loaded
+    with pytest.raises(StoreError, match="taken already"):
+        repo.load("contacts", [(40, CONTACTS[0]), (20, CONTACTS[1])])
+    assert other.get("contacts", 40) is None and other.count("contacts") == 4  # all or nothing

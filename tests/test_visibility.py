@@ -40,7 +40,7 @@ def test_search_does_not_find_a_contact_through_an_invisible_organization(linked
     directory, _, _ = linked
     assert [h.title for h in directory.search(ADMIN, "zenith").hits] == ["Zenith Freight", "Zed Home"]
     assert directory.search(HOME_VIEWER, "zenith").hits == []
-    assert directory.browse(HOME_VIEWER, "contact", "zenith") == []
+    assert directory.browse(HOME_VIEWER, "contact", "zenith").size() == 0
     assert directory.lookup(HOME_VIEWER, "zenith").found is False
 
 

@@ -101,8 +101,8 @@ def records_router(kind: RecordKind) -> APIRouter:
             result = directory.search(actor, q, kinds=[kind], page=page, page_size=page_size)
             ids, total, refine = [h.id for h in result.hits], result.total, result.refine
         else:
-            everything = directory.browse(actor, kind)
-            ids, total, refine = everything[(page - 1) * page_size:page * page_size], len(everything), False
+            ids = directory.browse(actor, kind).window((page - 1) * page_size, page * page_size)
+            total, refine = directory.count(actor, kind), False
         items = [r.model_dump(mode="json") for r in directory.records(actor, kind, ids)]
         return {"items": items, "total": total, "page": page, "page_size": page_size, "refine": refine}
 

@@ -12,7 +12,7 @@ from bot import modals
 from bot.listeners.common import actor_of, after_ack
 from bot.settings import SlackSettings
 from bot.text import clip
-from core.directory import Directory
+from core.directory import MAX_RESULTS, Directory
 
 log = logging.getLogger(__name__)
 OPTIONS_LIMIT = 100
@@ -40,7 +40,7 @@ def register(app: App, directory: Directory, settings: SlackSettings) -> None:
         query = (payload.get("value") or "").strip()
         found = directory.lookup(actor_of(context), query)
         if found.search is not None and found.search.refine:
-            ack(options=[{"text": {"type": "plain_text", "text": clip(f"{found.search.total} match: type more",
+            ack(options=[{"text": {"type": "plain_text", "text": clip(f"over {MAX_RESULTS} match: type more",
                                                                       OPTION_TEXT)},
                           "value": "refine"}])
             return

@@ -15,16 +15,18 @@ from core.directory.deliveries import Deliveries
 from core.directory.divisions import Divisions, MoveResult
 from core.directory.feeds import Change
 from core.directory.merge import Merging
-from core.directory.queries import Lookup, MatchBy, Profile, Queries, Row
+from core.directory.queries import Listing, Lookup, MatchBy, Profile, Queries, Row
 from core.directory.records import Records
 from core.directory.restore import BACKUP_ORDER, Restoring
 from core.directory.schemas import Schemas
+from core.directory.search import MAX_RESULTS
 from core.directory.syncs import Syncs, SyncState
 from core.directory.tokens import TokenInfo, Tokens
 from core.directory.webhooks import Webhook, Webhooks
 from core.repository import Repository
 
-__all__ = ["BACKUP_ORDER", "Change", "Directory", "Lookup", "MatchBy", "MoveResult", "Party", "Profile", "Row", "SyncState",
+__all__ = ["BACKUP_ORDER", "MAX_RESULTS", "Change", "Directory", "Listing", "Lookup", "MatchBy", "MoveResult", "Party",
+           "Profile", "Row", "SyncState",
            "TokenInfo", "Webhook", "dump"]
 
 

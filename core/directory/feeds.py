@@ -6,7 +6,6 @@ increasing ids in commit order, so an entry's id is a cursor."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,53 +31,44 @@ class Change:
 
 
 class Feeds(Service):
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._sorted: dict[str, tuple[int, list[int]]] = {}  # table → (store revision, its ids in order)
-
-    def _sorted_ids(self, table: str) -> list[int]:
-        """The table's ids in order, kept until anything changes (scans page through them)."""
-        revision = self._repo.revision()
-        cached = self._sorted.get(table)
-        if cached is None or cached[0] != revision:
-            cached = self._sorted[table] = (revision, sorted(self._repo.ids(table)))
-        return cached[1]
-
     @reads
     def scan(self, actor: Actor, kind: str, after: int, limit: int) -> list[Party]:
         """Up to ``limit`` records the actor may see, with ids greater than ``after``, in id order: a record
         created while a scan runs comes at its end, one changed shows as it is when its page is read."""
         record_kind = RecordKind.of(kind)
-        ids = self._sorted_ids(record_kind.table)
         found: list[Party] = []
-        start = bisect_right(ids, after)
-        while start < len(ids) and len(found) < limit:
-            chunk = ids[start:start + max(limit, 100)]
+        while len(found) < limit:
+            chunk = self._repo.ids_after(record_kind.table, after, max(limit, 100))
+            if not chunk:
+                break
             found += [r for r in self._load_many(record_kind, chunk) if self._sees(actor, r.division)]
-            start += len(chunk)
+            after = chunk[-1]
         return found[:limit]
 
     @reads
     def changes_since(self, actor: Actor, after: int, limit: int) -> tuple[list[Change], int]:
         """Up to ``limit`` changes to records the actor may see, after the cursor ``after`` (0: from the start),
         and the cursor to ask from next (past changes the actor may not see, too)."""
-        ids = self._sorted_ids("audit")
         found: list[Change] = []
         cursor = after
-        for entry_id in ids[bisect_right(ids, after):]:
-            change = self._change_of(actor, entry_id, self._repo.get("audit", entry_id) or {})
-            if change is not None:
-                found.append(change)
-            cursor = entry_id
-            if len(found) == limit:
+        while len(found) < limit:
+            chunk = self._repo.ids_after("audit", cursor, max(limit, 100))
+            if not chunk:
                 break
+            entries = self._repo.get_many("audit", chunk)
+            for entry_id in chunk:
+                change = self._change_of(actor, entry_id, entries.get(entry_id, {}))
+                if change is not None:
+                    found.append(change)
+                cursor = entry_id
+                if len(found) == limit:
+                    break
         return found, cursor
 
     @reads
     def latest_change(self, actor: Actor) -> int:
         """The cursor of now: changes after it have not happened yet."""
-        ids = self._sorted_ids("audit")
-        return ids[-1] if ids else 0
+        return self._repo.last_id("audit")
 
     def _last_division(self, subject: str) -> str | None:
         """The division a deleted record was in: its deletion's entry holds everything it was."""

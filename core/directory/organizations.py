@@ -48,11 +48,11 @@ class Organizations(Validation):
     def known_people(self, actor: Actor) -> list[str]:
         """Internal people a relationship can name: those in ``[access]`` and those earlier relationships name
         (of organizations ``actor`` may see), in name order."""
-        visible = self._policy.visible_divisions(actor)
+        relationships = self._repo.get_many("relationships", self._repo.ids("relationships")).values()
         organizations = visible_only(self._repo, RecordKind.organization,
-                                     set(self._repo.ids(RecordKind.organization.table)), visible)
-        named = {doc["user"] for doc in self._repo.get_many("relationships", self._repo.ids("relationships")).values()
-                 if doc["organization_id"] in organizations}
+                                     {doc["organization_id"] for doc in relationships},
+                                     self._policy.visible_divisions(actor))
+        named = {doc["user"] for doc in relationships if doc["organization_id"] in organizations}
         return sorted(named | set(self.settings.access.users), key=fold)
 
     @reads

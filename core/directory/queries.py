@@ -19,6 +19,7 @@ from core.indexes import email_key, external_id_key, name_key
 from core.kinds import RecordKind
 from core.models import DEFAULT_DIVISION, Contact, Interaction, Note, Organization, Relationship
 from core.policy import Action, Actor
+from core.store.conditions import Listing
 from core.text import fold
 
 
@@ -88,8 +89,6 @@ class MatchBy(StrEnum):
 class Queries(Notes, Organizations):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._orders: dict[RecordKind, tuple[int, list[int]]] = {}
-        self._word_matches = search.WordMatches()
 
     def reading(self) -> AbstractContextManager[None]:
         """Several reads that see one consistent state (an export, a report)."""
@@ -106,14 +105,14 @@ class Queries(Notes, Organizations):
         visible = self._policy.visible_divisions(actor)
         if visible is None:
             return self._repo.count(record_kind.table)
-        return sum(len(self._repo.find(f"{record_kind}.division", d)) for d in visible)
+        return sum(self._repo.count_key(f"{record_kind}.division", d) for d in visible)
 
     @reads
     def division_size(self, actor: Actor, division: str) -> int | None:
         """How many records ``division`` holds, or None if ``actor`` may not see into it."""
         if not self._sees(actor, division):
             return None
-        return sum(len(self._repo.find(f"{kind}.division", division)) for kind in RecordKind)
+        return sum(self._repo.count_key(f"{kind}.division", division) for kind in RecordKind)
 
     @reads
     def lookup(self, actor: Actor, value: str) -> Lookup:
@@ -149,28 +148,14 @@ class Queries(Notes, Organizations):
         return self.get_organization(actor, exact[0].id)
 
     @reads
-    def browse(self, actor: Actor, kind: str, query: str = "") -> list[int]:
-        """Every record of ``kind`` the actor may see that matches ``query`` (all when blank), in name order.
-
-        Not capped at 1000 like ``search``: this is for lists that render lazily, such as the terminal UI's.
-        """
+    def browse(self, actor: Actor, kind: str, query: str = "") -> Listing:
+        """Every record of ``kind`` the actor may see that matches ``query`` (all when blank), in name order, read
+        a window at a time: not capped at 1000 like ``search``, for lists that render lazily (the terminal UI's)
+        and exports, which never hold every id."""
         record_kind = RecordKind.of(kind)
-        revision = self._repo.revision()
-        cached = self._orders.get(record_kind)
-        if cached is None or cached[0] != revision:
-            cached = self._orders[record_kind] = (revision, self._repo.ids_in_order(f"{record_kind}.order"))
-        order = cached[1]
-        visible = self._policy.visible_divisions(actor)
-        text = query.strip()
-        if not text and visible is None:
-            return list(order)
-        if text:
-            wanted = search.matching_ids(self._repo, record_kind, text, self.region, visible, self._word_matches)
-        else:
-            wanted = search.visible_only(self._repo, record_kind, set(order), visible)
-        if len(wanted) == len(order):  # a broad prefix ("e" for every address at example.com) matches everything
-            return list(order)
-        return list(filter(wanted.__contains__, order))  # in C: twice as fast as a comprehension at 100,000
+        condition = search.matching(self._repo, record_kind, query, self.region,
+                                    self._policy.visible_divisions(actor))
+        return self._repo.listing(f"{record_kind}.order", condition)
 
     @reads
     def rows(self, actor: Actor, kind: str, ids: Iterable[int]) -> list[Row]:

@@ -140,11 +140,11 @@ class Restoring(Validation):
         self.require(actor, Action.configure)
         for what in BACKUP_ORDER:
             table = _table_of(what)
-            ids = sorted(self._repo.ids(table))
-            for start in range(0, len(ids), size):
-                chunk = ids[start:start + size]
+            after = 0
+            while chunk := self._repo.ids_after(table, after, size):
                 docs = self._repo.get_many(table, chunk)
                 yield what, [(i, docs[i]) for i in chunk]
+                after = chunk[-1]
 
     def compact(self, actor: Actor) -> None:
         """Fold the journal into a fresh snapshot now (maintenance: admins only)."""

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from core.indexes import TABLES, contact_terms, email_key, id_key, organization_terms
+from core.indexes import TABLES, contact_terms, email_key, organization_terms
 from core.phones import digits_of, e164_candidates, looks_like_phone, parse_phone
 from core.repository import Repository
+from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, Prefix, both
 from core.text import fold, words
 
 MAX_RESULTS = 1000
@@ -46,7 +45,7 @@ class SearchResult:
     @property
     def message(self) -> str:
         if self.refine:
-            return f"{self.total} records match {self.query!r}; refine your search (only up to {MAX_RESULTS} are shown)"
+            return f"more than {MAX_RESULTS} records match {self.query!r}; refine your search"
         if not self.total:
             return f"nothing matches {self.query!r}"
         start = (self.page - 1) * self.page_size
@@ -65,13 +64,18 @@ class LookupIds:
     search: SearchResult | None = None
 
 
+def visibility(kind: str, divisions: set[str] | None) -> Condition | None:
+    """Records of ``kind`` in ``divisions`` (None: no limit)."""
+    if divisions is None:
+        return None
+    return AnyOf(tuple(Key(f"{kind}.division", d) for d in sorted(divisions)))
+
+
 def visible_only(repo: Repository, kind: str, ids: set[int], divisions: set[str] | None) -> set[int]:
-    if divisions is None or not ids:
+    visible = visibility(kind, divisions)
+    if visible is None or not ids:
         return ids
-    allowed: set[int] = set()
-    for division in divisions:
-        allowed |= repo.find(f"{kind}.division", division)
-    return ids & allowed
+    return repo.matching(All((Ids(frozenset(ids)), visible)))
 
 
 def phone_matches(repo: Repository, text: str, region: str, kinds: Iterable[str] = KINDS) -> tuple[str, dict[str, set[int]]]:
@@ -109,67 +113,30 @@ def lookup(repo: Repository, value: str, region: str, divisions: set[str] | None
     )
 
 
-def _term_matches(repo: Repository, kind: str, term: str, divisions: set[str] | None) -> set[int]:
-    ids = repo.find_prefix(f"{kind}.terms", term)
-    if kind == "contact":  # "jane acme" finds Jane who works at Acme, if Acme is in a division one sees
-        organizations = visible_only(repo, "organization", repo.find_prefix("organization.terms", term), divisions)
-        for organization_id in organizations:
-            ids |= repo.find("contact.organization", id_key(organization_id))
-    return ids
+def _term(kind: str, term: str, divisions: set[str] | None) -> Condition:
+    own = Prefix(f"{kind}.terms", term)
+    if kind != "contact":
+        return own
+    # "jane acme" finds Jane who works at Acme, if Acme is in a division one sees
+    organizations = both(Prefix("organization.terms", term), visibility("organization", divisions))
+    assert organizations is not None
+    return AnyOf((own, Linked("contact.organization", organizations)))
 
 
-class WordMatches:
-    """What each word of recent searches matched, kept until anything changes. Typing "o'brien" a key at a time
-    asks for the words "o" and "br" again and again, and a one-letter word can match every record (a quarter of a
-    keystroke's time at 100,000 contacts). Bounded by the ids it holds; the sets it returns are not to be changed."""
-
-    def __init__(self, budget: int = 500_000):
-        self._budget, self._size, self._revision = budget, 0, -1
-        self._held: OrderedDict[tuple[str, str, frozenset[str] | None], set[int]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, repo: Repository, kind: str, term: str, divisions: set[str] | None) -> set[int]:
-        key = (kind, term, None if divisions is None else frozenset(divisions))
-        with self._lock:
-            if repo.revision() != self._revision:
-                self._held.clear()
-                self._size, self._revision = 0, repo.revision()
-            found = self._held.get(key)
-            if found is not None:
-                self._held.move_to_end(key)
-                return found
-        found = _term_matches(repo, kind, term, divisions)
-        with self._lock:
-            if len(found) <= self._budget and key not in self._held:
-                self._held[key] = found
-                self._size += len(found)
-                while self._size > self._budget:
-                    self._size -= len(self._held.popitem(last=False)[1])
-        return found
-
-
-def matching_ids(repo: Repository, kind: str, query: str, region: str, divisions: set[str] | None,
-                 remembered: WordMatches | None = None) -> set[int]:
-    """Every id of ``kind`` in ``divisions`` (None: all) matching ``query``: all its words as prefixes, or its
-    digits for a phone number. A record is found through a linked one only if that one is visible too. The result
-    is read only (it may be ``remembered``'s own set)."""
+def matching(repo: Repository, kind: str, query: str, region: str, divisions: set[str] | None) -> Condition | None:
+    """What records of ``kind`` in ``divisions`` (None: all) match ``query``: all its words as prefixes, or its
+    digits for a phone number (None: every record; blank matches everything). A record is found through a linked one
+    only if that one is visible too."""
+    visible = visibility(kind, divisions)
+    if not query.strip():
+        return visible
     if looks_like_phone(query):
         _, found = phone_matches(repo, query, region, (kind,))
-        return visible_only(repo, kind, found[kind] | repo.find_prefix(f"{kind}.digits", digits_of(query)),
-                            divisions)
+        return both(AnyOf((Ids(frozenset(found[kind])), Prefix(f"{kind}.digits", digits_of(query)))), visible)
     terms = sorted(set(words(query)), key=len, reverse=True)  # longer words narrow fastest
     if not terms:
-        return set()
-
-    def matches(term: str) -> set[int]:
-        return remembered.get(repo, kind, term, divisions) if remembered else _term_matches(repo, kind, term, divisions)
-
-    ids = matches(terms[0])
-    for term in terms[1:]:
-        if not ids:
-            break
-        ids = ids & matches(term)
-    return visible_only(repo, kind, ids, divisions)
+        return AnyOf(())
+    return both(All(tuple(_term(kind, term, divisions) for term in terms)), visible)
 
 
 def search(
@@ -183,10 +150,12 @@ def search(
     region: str,
 ) -> SearchResult:
     page, page_size = max(page, 1), min(max(page_size, 1), 100)
-    found = {kind: matching_ids(repo, kind, query, region, divisions) for kind in kinds}
+    conditions = {kind: matching(repo, kind, query, region, divisions) if query.strip() else AnyOf(())
+                  for kind in kinds}
+    found = {kind: repo.matching(condition, MAX_RESULTS) for kind, condition in conditions.items() if condition}
     total = sum(len(ids) for ids in found.values())
-    if total > MAX_RESULTS:
-        return SearchResult(query, total, [], page, page_size)
+    if total > MAX_RESULTS:  # how many more is not counted: that would read them all
+        return SearchResult(query, MAX_RESULTS + 1, [], page, page_size)
     hits = [hit for kind, ids in found.items() for hit in _rank(repo, kind, ids, query, divisions)]
     hits.sort(key=lambda h: (-h.score, fold(h.title), h.kind, h.id))
     start = (page - 1) * page_size

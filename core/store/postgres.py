@@ -18,13 +18,16 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg.types.json import Json
 
 from core.errors import StoreError
+from core.store.conditions import Condition, Listing
 from core.store.indexes import IndexSpec
+from core.store.postgres_query import Evaluator, like
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 WRITE_LOCK = 7_404_303  # the advisory lock every writing transaction holds (any number, the same everywhere)
 MIGRATIONS = {
     1: """
@@ -37,6 +40,16 @@ MIGRATIONS = {
         CREATE TABLE revision (value bigint NOT NULL);
         INSERT INTO revision VALUES (0);
     """,
+    # Conditions check a document's keys by its id (index probes while a listing walks its order); this index
+    # serves that and removing a document's keys, which the first one served alone. An index's name says its
+    # table, so a key's row need not. Counting a table's rows reads them all: each table's count is kept instead.
+    2: """
+        CREATE INDEX index_keys_by_id ON index_keys (id, idx, key);
+        DROP INDEX index_keys_of_document;
+        ALTER TABLE index_keys DROP COLUMN tbl;
+        CREATE TABLE document_counts (tbl text PRIMARY KEY, n bigint NOT NULL);
+        INSERT INTO document_counts SELECT tbl, count(*) FROM documents GROUP BY tbl;
+    """,
 }
 
 
@@ -45,13 +58,16 @@ class PostgresRepository:
         self._url = url
         self._connection = self._connect()
         self._specs: dict[str, list[IndexSpec]] = {}
+        self._tables: dict[str, str] = {}  # index → its table
         for spec in indexes:
             self._specs.setdefault(spec.table, []).append(spec)
+            self._tables[spec.name] = spec.table
         self._lock = threading.RLock()  # one connection: one thread's statements at a time
         self._depth = 0
         self._wrote = False
         self._migrate()
         self._seen = self.revision()
+        self._conditions = Evaluator(self._all)
 
     def _connect(self) -> psycopg.Connection:
         try:
@@ -147,28 +163,65 @@ class PostgresRepository:
                 self._execute("INSERT INTO id_counters VALUES (%s, %s) ON CONFLICT (tbl) DO UPDATE SET "
                               "last = greatest(id_counters.last, excluded.last)", (table, record_id))
             assert record_id is not None
-            self._execute("INSERT INTO documents VALUES (%s, %s, %s)", (table, record_id, Json(document)))
+            self._execute("INSERT INTO documents VALUES (%s, %s, %s)", (table, record_id, Json(document, dumps=_json)))
+            self._execute("INSERT INTO document_counts VALUES (%s, 1) ON CONFLICT (tbl) DO UPDATE SET "
+                          "n = document_counts.n + 1", (table,))
             self._index(table, record_id, document)
         return record_id
 
     def replace(self, table: str, record_id: int, document: dict) -> None:
         with self.transaction():
             self._execute("UPDATE documents SET doc = %s WHERE tbl = %s AND id = %s",
-                          (Json(document), table, record_id))
-            self._execute("DELETE FROM index_keys WHERE tbl = %s AND id = %s", (table, record_id))
+                          (Json(document, dumps=_json), table, record_id))
+            self._unindex(table, record_id)
             self._index(table, record_id, document)
 
     def remove(self, table: str, record_id: int) -> None:
         with self.transaction():
-            self._execute("DELETE FROM documents WHERE tbl = %s AND id = %s", (table, record_id))
-            self._execute("DELETE FROM index_keys WHERE tbl = %s AND id = %s", (table, record_id))
+            self._wrote = True
+            if self._run("DELETE FROM documents WHERE tbl = %s AND id = %s RETURNING id", (table, record_id)):
+                self._execute("UPDATE document_counts SET n = n - 1 WHERE tbl = %s", (table,))
+            self._unindex(table, record_id)
+
+    def load(self, table: str, documents: Iterable[tuple[int, dict]]) -> None:
+        """Store many documents under their ids (none taken yet) at once: rows and keys go in by COPY."""
+        items = list(documents)
+        if not items:
+            return
+        with self.transaction(), self._refused(f"{table}: an id given is taken already"):
+            self._wrote = True
+            with self._connection.cursor() as cursor:
+                with cursor.copy("COPY documents (tbl, id, doc) FROM STDIN") as copy:
+                    copy.write("".join(f"{_copied(table)}\t{i}\t{_copied(orjson.dumps(d).decode())}\n"
+                                       for i, d in items))
+                with cursor.copy("COPY index_keys (idx, key, id) FROM STDIN") as copy:
+                    copy.write("".join(f"{_copied(name)}\t{_copied(key)}\t{i}\n"
+                                       for i, d in items for name, key in self._keys(table, d)))
+            self._run("INSERT INTO id_counters VALUES (%s, %s) ON CONFLICT (tbl) DO UPDATE SET "
+                      "last = greatest(id_counters.last, excluded.last)", (table, max(i for i, _ in items)))
+            self._run("INSERT INTO document_counts VALUES (%s, %s) ON CONFLICT (tbl) DO UPDATE SET "
+                      "n = document_counts.n + excluded.n", (table, len(items)))
+
+    @contextmanager
+    def _refused(self, reason: str) -> Iterator[None]:
+        try:
+            yield
+        except psycopg.IntegrityError:
+            raise StoreError(reason) from None
+
+    def _keys(self, table: str, document: dict) -> set[tuple[str, str]]:
+        return {(spec.name, key) for spec in self._specs.get(table, ()) for key in spec.keys(document)}
 
     def _index(self, table: str, record_id: int, document: dict) -> None:
-        rows = {(spec.name, key) for spec in self._specs.get(table, ()) for key in spec.keys(document)}
+        rows = self._keys(table, document)
         if rows:
             with self._connection.cursor() as cursor:
-                cursor.executemany("INSERT INTO index_keys VALUES (%s, %s, %s, %s)",
-                                   [(name, key, table, record_id) for name, key in rows])
+                cursor.executemany("INSERT INTO index_keys (idx, key, id) VALUES (%s, %s, %s)",
+                                   [(name, key, record_id) for name, key in rows])
+
+    def _unindex(self, table: str, record_id: int) -> None:
+        self._execute("DELETE FROM index_keys WHERE id = %s AND idx = ANY(%s)",
+                      (record_id, [spec.name for spec in self._specs.get(table, ())]))
 
     # ---- reading by id and by key
 
@@ -179,15 +232,14 @@ class PostgresRepository:
         return [row[0] for row in self._all("SELECT id FROM documents WHERE tbl = %s ORDER BY id", (table,))]
 
     def count(self, table: str) -> int:
-        return int(self._one("SELECT count(*) FROM documents WHERE tbl = %s", (table,)) or 0)
+        return int(self._one("SELECT n FROM document_counts WHERE tbl = %s", (table,)) or 0)
 
     def find(self, index: str, key: str) -> set[int]:
         return {row[0] for row in self._all("SELECT id FROM index_keys WHERE idx = %s AND key = %s", (index, key))}
 
     def find_prefix(self, index: str, prefix: str) -> set[int]:
-        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         return {row[0] for row in self._all("SELECT id FROM index_keys WHERE idx = %s AND key LIKE %s",
-                                            (index, pattern))}
+                                            (index, like(prefix)))}
 
     def ids_in_order(self, index: str) -> list[int]:
         return [row[0] for row in self._all("SELECT id FROM index_keys WHERE idx = %s ORDER BY key, id", (index,))]
@@ -201,6 +253,22 @@ class PostgresRepository:
         rows = self._all("SELECT key, array_agg(id ORDER BY id) FROM index_keys WHERE idx = %s GROUP BY key "
                          "ORDER BY key", (index,))
         return [(key, tuple(ids)) for key, ids in rows]
+
+    def count_key(self, index: str, key: str) -> int:
+        return int(self._one("SELECT count(*) FROM index_keys WHERE idx = %s AND key = %s", (index, key)) or 0)
+
+    def ids_after(self, table: str, after: int, limit: int) -> list[int]:
+        return [row[0] for row in self._all("SELECT id FROM documents WHERE tbl = %s AND id > %s ORDER BY id "
+                                            "LIMIT %s", (table, after, limit))]
+
+    def last_id(self, table: str) -> int:
+        return int(self._one("SELECT max(id) FROM documents WHERE tbl = %s", (table,)) or 0)
+
+    def matching(self, condition: Condition, cap: int | None = None) -> set[int]:
+        return self._conditions.matching(condition, cap)
+
+    def listing(self, order: str, condition: Condition | None = None) -> Listing:
+        return self._conditions.listing(order, condition, lambda: self.count(self._tables[order]))
 
     # ---- other processes' changes
 
@@ -242,6 +310,15 @@ class PostgresRepository:
             except psycopg.OperationalError as error:
                 raise StoreError(f"the PostgreSQL directory is unavailable ({_reason(error)})") from None
             return cursor.fetchall() if cursor.description else []
+
+
+def _json(document: Any) -> str:
+    return orjson.dumps(document).decode()
+
+
+def _copied(text: str) -> str:
+    """``text`` as a field of COPY's text format."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _reason(error: psycopg.Error) -> str:

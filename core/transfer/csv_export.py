@@ -7,7 +7,7 @@ import csv
 from collections.abc import Callable
 from typing import IO, Any
 
-from core.directory import Directory
+from core.directory import Directory, Listing
 from core.phones import portable
 from core.policy import Actor
 from core.transfer.columns import COLUMNS, CUSTOM_PREFIX, NOTE_SEPARATOR, Column, column_named, join_list, to_cell
@@ -35,15 +35,15 @@ def export_csv(directory: Directory, actor: Actor, out: IO[str],
     writer = csv.writer(out)
     writer.writerow([name for names in header.values() for name in names])
     with directory.reading():
-        organizations = directory.documents(actor, "organization", directory.browse(actor, "organization"))
+        organizations = directory.documents(actor, "organization", _every(directory.browse(actor, "organization")))
         organization_notes = directory.note_texts(actor, "organization", organizations)
         organization_cells: dict[tuple[int, str], list[str]] = {}  # an organization is on many rows
         linked: set[int] = set()
-        contact_ids = directory.browse(actor, "contact", query or "")
-        total = len(contact_ids)
-        for start in range(0, total, CHUNK):
+        listing = directory.browse(actor, "contact", query or "")
+        total, done = listing.count(), 0
+        for chunk in listing.chunks(CHUNK):
             rows = []
-            contacts = directory.documents(actor, "contact", contact_ids[start:start + CHUNK])
+            contacts = directory.documents(actor, "contact", chunk)
             notes = directory.note_texts(actor, "contact", contacts)
             for contact_id, contact in contacts.items():
                 organization_id = contact.get("organization_id", -1)
@@ -54,12 +54,17 @@ def export_csv(directory: Directory, actor: Actor, out: IO[str],
                                  (organization, organization_notes.get(organization_id)), region,
                                  organization_cells))
             writer.writerows(rows)
+            done += len(chunk)
             if progress is not None:
-                progress(min(start + CHUNK, total), total)
-        alone = set(directory.browse(actor, "organization", query)) if query else organizations.keys()
+                progress(done, total)
+        alone = set(_every(directory.browse(actor, "organization", query))) if query else organizations.keys()
         writer.writerows(_row(places, (None, None), (doc, organization_notes.get(i)), region, {})
                          for i, doc in organizations.items() if i not in linked and i in alone)
-    return total + sum(1 for i in organizations if i not in linked and i in alone)
+    return done + sum(1 for i in organizations if i not in linked and i in alone)
+
+
+def _every(listing: Listing) -> list[int]:
+    return [i for chunk in listing.chunks(CHUNK) for i in chunk]
 
 
 def _column(name: str) -> Column:

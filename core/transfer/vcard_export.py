@@ -29,22 +29,25 @@ def export_vcards(directory: Directory, actor: Actor, out: IO[str], version: str
         raise ValidationFailed.one("version", version, f"must be one of {', '.join(VERSIONS)}")
     writer = _Writer(version, directory.region)
     with directory.reading():
-        ids = directory.browse(actor, "contact", query or "")
-        organizations = directory.documents(actor, "organization", directory.browse(actor, "organization", query or ""))
+        listing = directory.browse(actor, "contact", query or "")
+        organizations = directory.documents(actor, "organization", [
+            i for chunk in directory.browse(actor, "organization", query or "").chunks(CHUNK) for i in chunk])
         if query:
-            linked = {doc.get("organization_id") for doc in directory.documents(actor, "contact", ids).values()}
+            linked = {doc.get("organization_id") for chunk in listing.chunks(CHUNK)
+                      for doc in directory.documents(actor, "contact", chunk).values()}
             organizations |= directory.documents(actor, "organization", [i for i in linked if i is not None])
         notes = directory.note_texts(actor, "organization", organizations)
         out.writelines(writer.company(doc, notes.get(i, [])) for i, doc in organizations.items())
-        total = len(ids) + len(organizations)
-        for start in range(0, len(ids), CHUNK):
-            contacts = directory.documents(actor, "contact", ids[start:start + CHUNK])
+        total, done = listing.count() + len(organizations), len(organizations)
+        for chunk in listing.chunks(CHUNK):
+            contacts = directory.documents(actor, "contact", chunk)
             notes = directory.note_texts(actor, "contact", contacts)
             out.writelines(writer.person(doc, organizations.get(doc.get("organization_id", -1)), notes.get(i, []))
                            for i, doc in contacts.items())
+            done += len(chunk)
             if progress is not None:
-                progress(len(organizations) + min(start + CHUNK, len(ids)), total)
-    return total
+                progress(done, total)
+    return done
 
 
 class _Writer:

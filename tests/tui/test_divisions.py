@@ -21,7 +21,7 @@ def detail_text(app) -> str:
 
 def list_lines(app) -> list[str]:
     records = app.screen.query_one(RecordList)
-    return [records.render_line(y).text.rstrip() for y in range(min(len(records.ids), records.size.height))]
+    return [records.render_line(y).text.rstrip() for y in range(min(records.length, records.size.height))]
 
 
 async def test_f9_moves_the_highlighted_contact_keeping_its_id_and_notes(directory):

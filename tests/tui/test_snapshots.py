@@ -63,7 +63,7 @@ def namesakes(directory) -> None:
 
 
 def a_changed_first_contact(directory) -> None:
-    record_id = directory.browse(ADMIN, "contact")[0]
+    record_id = directory.browse(ADMIN, "contact").window(0, 1)[0]
     directory.update(ADMIN, "contact", record_id, {"title": "Chief Buyer"})
     note = directory.add_note(ADMIN, "contact", record_id, "Wants a call on Monday")
     directory.edit_note(ADMIN, note.key, "Wants a call on Tuesday")

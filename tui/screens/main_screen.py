@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, Tab, Tabs
 from textual.worker import get_current_worker
 
-from core.directory import MoveResult
+from core.directory import Listing, MoveResult
 from core.errors import ContactsError
 from core.kinds import RecordKind
 from core.text import inert
@@ -98,23 +98,41 @@ class MainScreen(Screen):
     @work(thread=True, exclusive=True, group="search")
     def run_search(self, query: str, keep: int | None = None, at: int = 0) -> None:
         kind = self.kind
-        ids = session(self).directory.browse(session(self).actor, kind, query)
+        listing = session(self).directory.browse(session(self).actor, kind, query)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show_results, kind, query, ids, keep, at)
+            self.app.call_from_thread(self.show_results, kind, query, listing, keep, at)
 
-    def show_results(self, kind: str, query: str, ids: list[int], keep: int | None, at: int = 0) -> None:
+    def show_results(self, kind: str, query: str, listing: Listing, keep: int | None, at: int = 0) -> None:
         if kind != self.kind:
             return
         if self.shown is None or self.shown[0] != kind:
             self.query_one(ListHeading).refresh()
         self.shown = (kind, query)
-        self.records.show(kind, ids, keep, at)
-        noun = RecordKind.of(kind).noun(len(ids))
-        matching = Text(f"{len(ids):,} {noun}")
+        self.records.show(kind, listing, keep, at)
+        self.show_count(kind, query, listing)
+        if not listing.complete:
+            self.count_results(kind, query, listing)
+
+    def show_count(self, kind: str, query: str, listing: Listing) -> None:
+        size = listing.size()
+        noun = RecordKind.of(kind).noun(size)
+        matching = Text(f"{size:,} {noun}" if listing.complete else f"counting {RecordKind.of(kind).plural}")
         if query.strip():
             matching.append(" matching ")
             matching.append(query.strip(), "bold")
         self.query_one("#count", Static).update(matching, layout=False)  # one fixed line: no need to lay out again
+
+    @work(thread=True, exclusive=True, group="count")
+    def count_results(self, kind: str, query: str, listing: Listing) -> None:
+        """Millions match a one-letter word on a server store: the list shows at once, its count when done."""
+        listing.count()
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.counted, kind, query, listing)
+
+    def counted(self, kind: str, query: str, listing: Listing) -> None:
+        if self.records.listing is listing:
+            self.show_count(kind, query, listing)
+            self.records.counted()
 
     def refresh_results(self) -> None:
         """Search again; the cursor stays on its record, or on its line if the record is gone."""

@@ -1,7 +1,8 @@
 """A list of any number of records that renders only the lines on screen (Textual's Line API).
 
-The stock DataTable builds every row up front and blocks for seconds at 100,000 rows; this list holds ids only and
-asks the directory for the few rows it draws, keeping recent ones in an LRU cache.
+The stock DataTable builds every row up front and blocks for seconds at 100,000 rows; this list holds a listing
+(the directory's, read a window at a time: at ten million records no process holds every id) and asks the
+directory for the few rows it draws, keeping recent ones in an LRU cache.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from core.directory import Directory, Row
+from core.directory import Directory, Listing, Row
 from core.policy import Actor
 from core.text import inert
 
@@ -76,29 +77,48 @@ class RecordList(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self._directory, self._actor = directory, actor
         self.kind = "contact"
-        self.ids: list[int] = []
+        self.listing: Listing | None = None
+        self.length = 0  # lines the list has now (a listing not counted yet grows as it is read)
         self._rows: LRUCache[int, Row | None] = LRUCache(4096)
         self._styles: tuple[Style, Style, Style] | None = None
 
+    def id_at(self, index: int) -> int | None:
+        if self.listing is None or not 0 <= index < self.length:
+            return None
+        found = self.listing.window(index, index + 1)
+        return found[0] if found else None
+
     @property
     def highlighted(self) -> int | None:
-        return self.ids[self.cursor] if 0 <= self.cursor < len(self.ids) else None
+        return self.id_at(self.cursor)
 
-    def show(self, kind: str, ids: list[int], keep: int | None = None, at: int = 0) -> None:
-        """Show ``ids``; the cursor stays on record ``keep`` if it is among them, else goes to line ``at`` (the
-        line a deleted record was on shows the next one)."""
-        self.kind, self.ids = kind, ids
+    def show(self, kind: str, listing: Listing, keep: int | None = None, at: int = 0) -> None:
+        """Show ``listing``; the cursor stays on record ``keep`` if it is still near line ``at``, else goes to line
+        ``at`` (the line a deleted record was on shows the next one)."""
+        self.kind, self.listing = kind, listing
         self._rows.clear()
-        size = Size(self.size.width, len(ids))
+        self._measure()
+        first = max(at - self.size.height, 0)
+        near = listing.window(first, at + self.size.height) if keep is not None else []
+        found = first + near.index(keep) if keep in near else listing.position(keep) if keep is not None else None
+        position = found if found is not None else max(0, min(at, self.length - 1))
+        self.scroll_to(y=max(0, position - self.size.height // 2), animate=False, immediate=True)
+        self.cursor = position
+        self.refresh()
+
+    def _measure(self) -> None:
+        self.length = self.listing.size() if self.listing is not None else 0
+        size = Size(self.size.width, self.length)
         if size != self.virtual_size:
             # Setting virtual_size lays out the whole screen again (the detail pane's long text included), on every
             # key typed in the search box. A new length needs only this list's scrollbar updated, and with the
             # scrollbar always there (overflow-y: scroll) nothing else moves.
             self.set_reactive(Widget.virtual_size, size)
             self._scroll_update(size)
-        position = ids.index(keep) if keep is not None and keep in ids else max(0, min(at, len(ids) - 1))
-        self.scroll_to(y=max(0, position - self.size.height // 2), animate=False, immediate=True)
-        self.cursor = position
+
+    def counted(self) -> None:
+        """The listing knows its length now (a count finished): the scrollbar shows it."""
+        self._measure()
         self.refresh()
 
     def forget_rows(self) -> None:
@@ -107,8 +127,8 @@ class RecordList(ScrollView, can_focus=True):
         self.refresh()
 
     def watch_cursor(self, cursor: int) -> None:
-        if self.ids:
-            clamped = min(max(cursor, 0), len(self.ids) - 1)
+        if self.length:
+            clamped = min(max(cursor, 0), self.length - 1)
             if clamped != cursor:
                 self.cursor = clamped
                 return
@@ -123,7 +143,7 @@ class RecordList(ScrollView, can_focus=True):
         self.cursor += direction * max(1, self.size.height - 1)
 
     def action_jump(self, index: int) -> None:
-        self.cursor = index if index >= 0 else len(self.ids) - 1
+        self.cursor = index if index >= 0 else self.length - 1
 
     def action_choose(self) -> None:
         if self.highlighted is not None:
@@ -131,18 +151,23 @@ class RecordList(ScrollView, can_focus=True):
 
     def on_click(self, event) -> None:
         index = self.scroll_offset.y + event.y
-        if 0 <= index < len(self.ids):
+        if 0 <= index < self.length:
             if index == self.cursor and event.chain >= 2:
                 self.action_choose()
             self.cursor = index
 
     def _row(self, index: int) -> Row | None:
-        record_id = self.ids[index]
+        record_id = self.id_at(index)
+        if record_id is None:
+            return None
         if record_id not in self._rows:
-            window = self.ids[index:index + max(self.size.height, 1)]
+            assert self.listing is not None
+            window = self.listing.window(index, index + max(self.size.height, 1))
             found = {row.id: row for row in self._directory.rows(self._actor, self.kind, window)}
             for other in window:
                 self._rows[other] = found.get(other)  # None: deleted meanwhile
+            if self.listing.size() != self.length:  # reading further found more lines, or the end
+                self.call_later(self.counted)
         return self._rows.get(record_id)
 
     def notify_style_update(self) -> None:
@@ -161,9 +186,11 @@ class RecordList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width  # not under the scrollbar
-        if index >= len(self.ids):
+        if index >= self.length:
             return Strip.blank(width, self.rich_style)
         row = self._row(index)
+        if row is None and self.id_at(index) is None:  # past the end of a listing not counted yet
+            return Strip.blank(width, self.rich_style)
         base, cursor, flag_colour = self._line_styles()
         style = cursor if index == self.cursor else base
         if row is None:

@@ -1,0 +1,239 @@
+"""Conditions (``core.store.conditions``) as SQL over the PostgreSQL store's ``index_keys`` table, and listings
+that page through an index by its key (keyset), so that no read holds a table's ids.
+
+A condition is answered one of two ways. When some part of it matches few documents (``NARROW`` or fewer: a
+name, a number, a small division), those are fetched and the rest of the condition is checked on them alone. When
+every part matches many (a one-letter word at ten million contacts), the index the answer is ordered by is walked
+and each document on the way is checked with index probes: the matches are then dense, so a page is found after
+few steps."""
+
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, ListedIds, Listing, Prefix, Windows
+
+NARROW = 5000  # a part matching this many documents or fewer is fetched whole
+PAGE = 200  # rows a listing reads at a time
+PAGES_HELD = 500
+
+Run = Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]]
+Sql = tuple[str, tuple[Any, ...]]
+
+
+def like(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _leaf(condition: Key | Prefix, alias: str = "") -> Sql:
+    if isinstance(condition, Key):
+        return f"{alias}idx = %s AND {alias}key = %s", (condition.index, condition.key)
+    return f"{alias}idx = %s AND {alias}key LIKE %s", (condition.index, like(condition.prefix))
+
+
+def predicate(condition: Condition, id_sql: str, aliases: itertools.count | None = None) -> Sql:
+    """SQL true for the document whose id is ``id_sql`` if it matches: index probes by id (``index_keys_by_id``)."""
+    aliases = aliases if aliases is not None else itertools.count()
+    if isinstance(condition, Ids):
+        return f"{id_sql} = ANY(%s)", (list(condition.ids),)
+    if isinstance(condition, (Key, Prefix)):
+        alias = f"p{next(aliases)}"
+        where, params = _leaf(condition, f"{alias}.")
+        return f"EXISTS (SELECT 1 FROM index_keys {alias} WHERE {alias}.id = {id_sql} AND {where})", params
+    if isinstance(condition, Linked):
+        alias = f"p{next(aliases)}"
+        inner, params = predicate(condition.target, f"{alias}.key::bigint", aliases)
+        return (f"EXISTS (SELECT 1 FROM index_keys {alias} WHERE {alias}.id = {id_sql} AND {alias}.idx = %s "
+                f"AND {inner})", (condition.index, *params))
+    joiner = " AND " if isinstance(condition, All) else " OR "
+    parts = [predicate(part, id_sql, aliases) for part in condition.parts]
+    if not parts:
+        return ("TRUE" if isinstance(condition, All) else "FALSE"), ()
+    return "(" + joiner.join(sql for sql, _ in parts) + ")", tuple(p for _, params in parts for p in params)
+
+
+class Evaluator:
+    """Answers conditions through ``run`` (a statement and its parameters → rows)."""
+
+    def __init__(self, run: Run):
+        self._run = run
+
+    def narrow(self, condition: Condition, cap: int | None = None) -> set[int] | None:
+        """The ids matching ``condition`` if a part of it that must hold matches ``cap`` (``NARROW``) or fewer;
+        else None."""
+        cap = NARROW if cap is None else cap
+        if isinstance(condition, Ids):
+            return set(condition.ids) if len(condition.ids) <= cap else None
+        if isinstance(condition, (Key, Prefix)):
+            where, params = _leaf(condition)
+            rows = self._run(f"SELECT id FROM index_keys WHERE {where} LIMIT %s", (*params, cap + 1))
+            return {row[0] for row in rows} if len(rows) <= cap else None
+        if isinstance(condition, Linked):
+            targets = self.narrow(condition.target, cap)
+            if targets is None:
+                return None
+            rows = self._run("SELECT id FROM index_keys WHERE idx = %s AND key = ANY(%s) LIMIT %s",
+                             (condition.index, [str(t) for t in targets], cap + 1))
+            return {row[0] for row in rows} if len(rows) <= cap else None
+        if isinstance(condition, AnyOf):
+            found: set[int] = set()
+            for part in condition.parts:
+                ids = self.narrow(part, cap)
+                if ids is None:
+                    return None
+                found |= ids
+            return found if len(found) <= cap else None
+        parts = sorted(condition.parts, key=lambda p: not isinstance(p, Ids))
+        for n, part in enumerate(parts):
+            driver = self.narrow(part, cap)
+            if driver is not None:
+                return self.among(All(tuple(parts[:n] + parts[n + 1:])), driver)
+        return None
+
+    def among(self, condition: Condition, ids: set[int]) -> set[int]:
+        """Those of ``ids`` that match ``condition``."""
+        if not ids or (isinstance(condition, All) and not condition.parts):
+            return set(ids)
+        where, params = predicate(condition, "i.id")
+        rows = self._run(f"SELECT i.id FROM unnest(%s::bigint[]) AS i(id) WHERE {where}", (list(ids), *params))
+        return {row[0] for row in rows}
+
+    def matching(self, condition: Condition, cap: int | None) -> set[int]:
+        """Every id matching ``condition``, or (when it is broad) at least ``cap + 1`` of them once more than
+        ``cap`` match."""
+        found = self.narrow(condition, NARROW if cap is None else max(cap, NARROW))
+        if found is not None:
+            return found
+        rows_sql, params = self._rows(condition)
+        limit = None if cap is None else 2 * (cap + 1)
+        while True:
+            sql = rows_sql if limit is None else f"{rows_sql} LIMIT {limit}"
+            rows = self._run(sql, params)
+            found = {row[0] for row in rows}
+            if limit is None or len(found) > cap or len(rows) < limit:  # type: ignore[operator]
+                return found
+            limit *= 4  # the same documents came up under several keys: read further
+
+    def _rows(self, condition: Condition) -> Sql:
+        """A statement giving the ids matching ``condition`` (some more than once), driven by its first part."""
+        if isinstance(condition, Ids):
+            return "SELECT unnest(%s::bigint[]) AS id", (list(condition.ids),)
+        if isinstance(condition, (Key, Prefix)):
+            where, params = _leaf(condition)
+            return f"SELECT id FROM index_keys WHERE {where}", params
+        if isinstance(condition, Linked):
+            target, params = self._rows(condition.target)
+            return (f"SELECT l.id FROM index_keys l WHERE l.idx = %s AND l.key IN (SELECT t.id::text FROM "
+                    f"({target}) t)", (condition.index, *params))
+        if isinstance(condition, AnyOf):
+            parts = [self._rows(part) for part in condition.parts] or [("SELECT NULL::bigint AS id LIMIT 0", ())]
+            return " UNION ALL ".join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
+        first, rest = condition.parts[0], All(condition.parts[1:])
+        driver, params = self._rows(first)
+        where, more = predicate(rest, "d.id") if rest.parts else ("TRUE", ())
+        return f"SELECT d.id FROM ({driver}) d WHERE {where}", (*params, *more)
+
+    def listing(self, order: str, condition: Condition | None, total: Callable[[], int]) -> Listing:
+        if condition is None:
+            return KeysetListing(self._run, order, None, total())
+        found = self.narrow(condition)
+        if found is not None:
+            rows = self._run("SELECT id FROM index_keys WHERE idx = %s AND id = ANY(%s) ORDER BY key, id",
+                             (order, list(found)))
+            return ListedIds([row[0] for row in rows])
+        return KeysetListing(self._run, order, predicate(condition, "o.id"), None)
+
+
+class KeysetListing(Windows):
+    """A listing read a page at a time by the order index's key: the page after one already read starts past its
+    last key, the one before ends before its first, so moving through the list costs a page however far down it
+    is. A jump (the last line, a scrollbar dragged) starts from the nearer end. The number of matches is known when
+    it is cheap to count (no condition) or once the last page has been read."""
+
+    def __init__(self, run: Run, order: str, where: Sql | None, total: int | None):
+        self._run, self._order, self._where, self._total = run, order, where, total
+        self._pages: OrderedDict[int, list[tuple[str, int]]] = OrderedDict()
+        self._furthest = -1  # the last page read
+
+    @property
+    def complete(self) -> bool:
+        return self._total is not None
+
+    def size(self) -> int:
+        if self._total is not None:
+            return self._total
+        return (self._furthest + 2) * PAGE  # a page more than read so far: reading it finds more or the end
+
+    def count(self) -> int:
+        if self._total is None:
+            where, params = self._where or ("TRUE", ())
+            self._total = int(self._run(f"SELECT count(*) FROM index_keys o WHERE o.idx = %s AND {where}",
+                                        (self._order, *params))[0][0])
+        return self._total
+
+    def position(self, record_id: int) -> int | None:
+        """Where ``record_id`` is (counting the rows before it: the further down, the slower), or None."""
+        where, params = self._where or ("TRUE", ())
+        rows = self._run(f"SELECT o.key FROM index_keys o WHERE o.idx = %s AND o.id = %s AND {where}",
+                         (self._order, record_id, *params))
+        if not rows:
+            return None
+        before = self._run(f"SELECT count(*) FROM index_keys o WHERE o.idx = %s AND (o.key, o.id) < (%s, %s) "
+                           f"AND {where}", (self._order, rows[0][0], record_id, *params))
+        return int(before[0][0])
+
+    def window(self, start: int, stop: int) -> list[int]:
+        if self._total is not None:
+            stop = min(stop, self._total)
+        found: list[int] = []
+        page = max(start, 0) // PAGE
+        while page * PAGE < stop:
+            rows = self._page(page)
+            first = page * PAGE
+            found += [row[1] for row in rows[max(start - first, 0):stop - first]]
+            if len(rows) < PAGE:
+                break
+            page += 1
+        return found
+
+    def _page(self, page: int) -> list[tuple[str, int]]:
+        held = self._pages.get(page)
+        if held is not None:
+            self._pages.move_to_end(page)
+            return held
+        before, after = self._pages.get(page - 1), self._pages.get(page + 1)
+        if before is not None and len(before) == PAGE:
+            rows = self._read(after=before[-1])
+        elif after is not None:
+            rows = self._read(before=after[0])
+        elif self._total is not None and page * PAGE > self._total - page * PAGE:
+            last = min(self._total, (page + 1) * PAGE)
+            rows = self._read(from_end=self._total - last, count=last - page * PAGE)
+        else:
+            rows = self._read(skip=page * PAGE)
+        if len(rows) < PAGE and not (after is not None or self._total is not None):
+            self._total = page * PAGE + len(rows)  # read to the end
+        self._furthest = max(self._furthest, page)
+        self._pages[page] = rows
+        while len(self._pages) > PAGES_HELD:
+            self._pages.popitem(last=False)
+        return rows
+
+    def _read(self, *, after: tuple[str, int] | None = None, before: tuple[str, int] | None = None,
+              skip: int = 0, from_end: int | None = None, count: int | None = None) -> list[tuple[str, int]]:
+        where, params = self._where or ("TRUE", ())
+        sql = f"SELECT o.key, o.id FROM index_keys o WHERE o.idx = %s AND {where}"
+        args: tuple[Any, ...] = (self._order, *params)
+        if after is not None:
+            sql, args = sql + " AND (o.key, o.id) > (%s, %s)", (*args, *after)
+        if before is not None:
+            sql, args = sql + " AND (o.key, o.id) < (%s, %s)", (*args, *before)
+        descending = before is not None or from_end is not None
+        sql += " ORDER BY o.key DESC, o.id DESC" if descending else " ORDER BY o.key, o.id"
+        sql += " LIMIT %s OFFSET %s"
+        args = (*args, PAGE if count is None else count, from_end if from_end is not None else skip)
+        rows = [(row[0], row[1]) for row in self._run(sql, args)]
+        return rows[::-1] if descending else rows
