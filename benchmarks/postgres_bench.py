@@ -9,7 +9,7 @@ the store's bulk path (COPY, as ``contacts migrate`` loads), then measured by fr
 lookups and durable writes, the real ``contacts-bot`` answering signed `/contact` commands against a fake Slack on
 127.0.0.1, the real ``contacts-api`` answering ``/api/v1/lookup`` with a real token, and the terminal UI through
 Textual's Pilot (its first screen, then a search typed a key at a time). Each process's peak memory is read from
-the kernel. The server is ``--database-url`` (a database the benchmark may fill), else a throwaway PostgreSQL 15
+the kernel. The server is ``--server-url`` (where it may make databases), else a throwaway PostgreSQL 15
 cluster started as the tests start theirs. The embedded store runs the same service, bot and UI measurements.
 """
 
@@ -78,7 +78,7 @@ def build_postgres(data_dir: Path, size: int) -> dict:
         if start % 500_000 == 0:
             print(f"loaded {stop:,} contacts in {time.perf_counter() - started:,.0f} s", file=sys.stderr, flush=True)
     loaded = time.perf_counter() - started
-    store._run("VACUUM ANALYZE", ())  # what autovacuum does after a load, done now so the measurements see it
+    store._all("VACUUM ANALYZE")  # what autovacuum does after a load, done now so the measurements see it
     disk = store._one("SELECT pg_database_size(current_database())") / 1e6
     directory.close()
     return {"build_s": loaded, "vacuum_s": time.perf_counter() - started - loaded, "disk_mb": disk}
@@ -198,7 +198,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--embedded-sizes", type=int, nargs="*", default=None,
                         help="sizes at which to measure the embedded store too (default: all)")
-    parser.add_argument("--database-url", help="a server database to fill (default: a throwaway cluster)")
+    parser.add_argument("--server-url", help="a PostgreSQL server to make databases on (default: a throwaway cluster)")
     parser.add_argument("--work-dir", type=Path, default=Path("bench-data"))
     parser.add_argument("--lookups", type=int, default=2000)
     parser.add_argument("--writes", type=int, default=200)
@@ -219,13 +219,13 @@ def main() -> None:
 
     from tests import postgres
 
-    servers = None if args.database_url else postgres.server()
-    server_url = args.database_url or next(servers)  # type: ignore[arg-type]
+    servers = None if args.server_url else postgres.server()
+    server_url = args.server_url or next(servers)  # type: ignore[arg-type]
     print(f"Machine: {machine()}\n")
     try:
         for size in args.sizes:
             results: dict[str, dict] = {}
-            url = server_url if args.database_url else postgres.new_database(server_url)
+            url = postgres.new_database(server_url)
             data_dir = args.work_dir / f"postgres-{size}"
             shutil.rmtree(data_dir, ignore_errors=True)
             settings_file(data_dir, url)

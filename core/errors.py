@@ -66,6 +66,10 @@ class StoreError(ContactsError):
     """The data directory cannot be used as it is."""
 
 
+class StoreUnavailable(StoreError):
+    """A server store cannot be reached (stopped, restarting, the network down); it is used again once it answers."""
+
+
 class CorruptStore(StoreError):
     """A store file is damaged. Core refuses to open it and never writes over it."""
 

@@ -152,6 +152,9 @@ def test_every_index_equals_a_full_scan_after_changes(filled: Repository, open_h
             for key, ids in expected.items():
                 assert repo.find(spec.name, key) == ids, (spec.name, key)
             assert repo.find(spec.name, "no such key") == set()
+            asked = [(spec.name, key) for key in expected] + [(spec.name, "no such key")]
+            assert repo.find_each(asked) == {**{(spec.name, k): ids for k, ids in expected.items()},
+                                             (spec.name, "no such key"): set()}
             if spec.ordered:
                 in_order = [i for key in sorted(expected) for i in sorted(expected[key])]
                 assert repo.ids_in_order(spec.name) == in_order, spec.name

@@ -80,13 +80,14 @@ def visible_only(repo: Repository, kind: str, ids: set[int], divisions: set[str]
 
 def phone_matches(repo: Repository, text: str, region: str, kinds: Iterable[str] = KINDS) -> tuple[str, dict[str, set[int]]]:
     """Records owning the number ``text`` denotes, and the form it was searched in (E.164, or its digits)."""
-    for candidate in e164_candidates(text, region):
-        found = {kind: repo.find(f"{kind}.phone", candidate) for kind in kinds}
+    candidates, digits = list(e164_candidates(text, region)), digits_of(text)
+    every = repo.find_each([(f"{kind}.phone", c) for c in candidates for kind in kinds] +
+                           [(f"{kind}.digits", digits) for kind in kinds])  # one question to the store, not one each
+    for candidate in candidates:
+        found = {kind: every[(f"{kind}.phone", candidate)] for kind in kinds}
         if any(found.values()):
             return candidate, found
-    digits = digits_of(text)
-    found = {kind: repo.find(f"{kind}.digits", digits) for kind in kinds}
-    return parse_phone(text.strip(), region).e164 or digits, found
+    return parse_phone(text.strip(), region).e164 or digits, {kind: every[(f"{kind}.digits", digits)] for kind in kinds}
 
 
 def lookup(repo: Repository, value: str, region: str, divisions: set[str] | None) -> LookupIds:

@@ -71,13 +71,13 @@ def both(first: Condition | None, second: Condition | None) -> Condition | None:
 class Listing(Protocol):
     """Ids in an index's order, read a window at a time. ``complete``: ``size()`` is the number of matches; until
     it is, ``size()`` is a guess that grows as windows further on are read, and ``count()`` works it out (reading
-    every match's key: slow at millions)."""
+    every match's key: slow at millions, so it can stop past a ``cap`` and say ``cap + 1``)."""
 
     @property
     def complete(self) -> bool: ...
     def size(self) -> int: ...
     def window(self, start: int, stop: int) -> list[int]: ...
-    def count(self) -> int: ...
+    def count(self, cap: int | None = None) -> int: ...
     def position(self, record_id: int) -> int | None: ...
     def chunks(self, size: int) -> Iterator[list[int]]: ...
 
@@ -107,7 +107,7 @@ class ListedIds(Windows):
     def size(self) -> int:
         return len(self._ids)
 
-    def count(self) -> int:
+    def count(self, cap: int | None = None) -> int:
         return len(self._ids)
 
     def position(self, record_id: int) -> int | None:

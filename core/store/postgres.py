@@ -13,7 +13,6 @@ a database newer than this program is refused by name."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,10 +24,10 @@ from psycopg.types.json import Json
 from core.errors import StoreError
 from core.store.conditions import Condition, Listing
 from core.store.indexes import IndexSpec
+from core.store.postgres_connections import Connections
 from core.store.postgres_query import Evaluator, like
 
 SCHEMA_VERSION = 2
-WRITE_LOCK = 7_404_303  # the advisory lock every writing transaction holds (any number, the same everywhere)
 MIGRATIONS = {
     1: """
         CREATE TABLE contacts_schema (version integer NOT NULL);
@@ -55,45 +54,28 @@ MIGRATIONS = {
 
 class PostgresRepository:
     def __init__(self, url: str, indexes: Iterable[IndexSpec]):
-        self._url = url
-        self._connection = self._connect()
+        self._connections = Connections(url)
         self._specs: dict[str, list[IndexSpec]] = {}
         self._tables: dict[str, str] = {}  # index → its table
         for spec in indexes:
             self._specs.setdefault(spec.table, []).append(spec)
             self._tables[spec.name] = spec.table
-        self._lock = threading.RLock()  # one connection: one thread's statements at a time
-        self._depth = 0
-        self._wrote = False
+        self._conditions = Evaluator(self._all)
         self._migrate()
         self._seen = self.revision()
-        self._conditions = Evaluator(self._all)
-
-    def _connect(self) -> psycopg.Connection:
-        try:
-            return psycopg.connect(self._url, autocommit=True, connect_timeout=10)
-        except psycopg.Error as error:
-            raise StoreError(f"cannot reach the PostgreSQL directory ({_reason(error)})") from None
-
-    def _connected(self) -> None:
-        """A connection the server dropped (it restarted, the network failed) is made again on the next use, so
-        every front end recovers without a restart once the server is back."""
-        if self._connection.closed or self._connection.broken:
-            self._connection = self._connect()
 
     # ---- schema
 
     def _migrate(self) -> None:
-        with self._lock, self._connection.transaction():
-            self._connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        with self.transaction():
             exists = self._one("SELECT to_regclass('contacts_schema') IS NOT NULL")
             version = self._one("SELECT max(version) FROM contacts_schema") if exists else 0
             if version is not None and version > SCHEMA_VERSION:
                 raise StoreError(f"this database holds a Contacts directory of schema version {version}, newer than "
                                  f"this program knows ({SCHEMA_VERSION}): upgrade Contacts before opening it")
             for step in range((version or 0) + 1, SCHEMA_VERSION + 1):
-                self._connection.execute(MIGRATIONS[step])
-                self._connection.execute("INSERT INTO contacts_schema VALUES (%s)", (step,))
+                self._execute(MIGRATIONS[step])
+                self._execute("INSERT INTO contacts_schema VALUES (%s)", (step,))
 
     # ---- transactions
 
@@ -101,45 +83,14 @@ class PostgresRepository:
     def transaction(self, *, optimistic: bool = False) -> Iterator[None]:
         """All or nothing; nested calls join the outer one. ``optimistic`` is accepted for the interface: the
         database keeps readers unblocked already, and writers take turns on one lock."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            self._connected()
-            self._depth, self._wrote = 1, False
-            try:
-                with self._connection.transaction():
-                    self._connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                    yield
-                    if self._wrote:
-                        self._connection.execute("UPDATE revision SET value = value + 1")
-            except psycopg.OperationalError as error:
-                raise StoreError(f"the PostgreSQL directory is unavailable ({_reason(error)}); nothing was "
-                                 "changed") from None
-            finally:
-                self._depth = 0
+        with self._connections.transaction(read_only=False):
+            yield
 
     @contextmanager
     def reading(self) -> Iterator[None]:
         """Several reads on one snapshot of the database."""
-        with self._lock:
-            if self._depth:
-                yield
-                return
-            self._connected()
-            self._depth = 1
-            try:
-                with self._connection.transaction():
-                    self._connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    yield
-            except psycopg.OperationalError as error:
-                raise StoreError(f"the PostgreSQL directory is unavailable ({_reason(error)})") from None
-            finally:
-                self._depth = 0
+        with self._connections.transaction(read_only=True):
+            yield
 
     # ---- documents
 
@@ -153,35 +104,48 @@ class PostgresRepository:
         return {i: found[i] for i in wanted if i in found}
 
     def insert(self, table: str, document: dict, record_id: int | None = None) -> int:
+        """One statement: the id, the document, its keys and the table's count (a round trip is most of a write's
+        time)."""
+        names, keys = self._key_columns(table, document)
         with self.transaction():
-            if record_id is None:
-                record_id = self._one("INSERT INTO id_counters VALUES (%s, 1) ON CONFLICT (tbl) DO UPDATE SET "
-                                      "last = id_counters.last + 1 RETURNING last", (table,))
-            else:
-                if self.get(table, record_id) is not None:
-                    raise StoreError(f"{table} {record_id} exists already")
-                self._execute("INSERT INTO id_counters VALUES (%s, %s) ON CONFLICT (tbl) DO UPDATE SET "
-                              "last = greatest(id_counters.last, excluded.last)", (table, record_id))
-            assert record_id is not None
-            self._execute("INSERT INTO documents VALUES (%s, %s, %s)", (table, record_id, Json(document, dumps=_json)))
-            self._execute("INSERT INTO document_counts VALUES (%s, 1) ON CONFLICT (tbl) DO UPDATE SET "
-                          "n = document_counts.n + 1", (table,))
-            self._index(table, record_id, document)
-        return record_id
+            if record_id is not None and self.get(table, record_id) is not None:
+                raise StoreError(f"{table} {record_id} exists already")
+            numbered = ("INSERT INTO id_counters VALUES (%(table)s, 1) ON CONFLICT (tbl) DO UPDATE SET "
+                        "last = id_counters.last + 1 RETURNING last" if record_id is None else
+                        "INSERT INTO id_counters VALUES (%(table)s, %(id)s) ON CONFLICT (tbl) DO UPDATE SET "
+                        "last = greatest(id_counters.last, excluded.last) RETURNING %(id)s::bigint AS last")
+            stored = self._execute(
+                f"WITH numbered AS ({numbered}), "
+                "stored AS (INSERT INTO documents SELECT %(table)s, last, %(doc)s FROM numbered RETURNING id), "
+                "counted AS (INSERT INTO document_counts VALUES (%(table)s, 1) ON CONFLICT (tbl) DO UPDATE SET "
+                "n = document_counts.n + 1), "
+                "keyed AS (INSERT INTO index_keys (idx, key, id) SELECT k.idx, k.key, stored.id FROM stored, "
+                "unnest(%(names)s::text[], %(keys)s::text[]) AS k(idx, key)) "
+                "SELECT id FROM stored",
+                {"table": table, "id": record_id, "doc": Json(document, dumps=_json), "names": names, "keys": keys})
+        return int(stored[0][0])
 
     def replace(self, table: str, record_id: int, document: dict) -> None:
+        names, keys = self._key_columns(table, document)
         with self.transaction():
-            self._execute("UPDATE documents SET doc = %s WHERE tbl = %s AND id = %s",
-                          (Json(document, dumps=_json), table, record_id))
-            self._unindex(table, record_id)
-            self._index(table, record_id, document)
+            self._execute(
+                "WITH changed AS (UPDATE documents SET doc = %(doc)s WHERE tbl = %(table)s AND id = %(id)s RETURNING id), "
+                "kept AS (SELECT * FROM unnest(%(names)s::text[], %(keys)s::text[]) AS k(idx, key)), "
+                "gone AS (DELETE FROM index_keys WHERE id = %(id)s AND idx = ANY(%(indexes)s) "
+                "AND (idx, key) NOT IN (SELECT idx, key FROM kept)), "
+                "added AS (INSERT INTO index_keys (idx, key, id) SELECT kept.idx, kept.key, changed.id FROM changed, kept "
+                "ON CONFLICT DO NOTHING) "
+                "SELECT 1",
+                {"table": table, "id": record_id, "doc": Json(document, dumps=_json), "names": names, "keys": keys,
+                 "indexes": self._index_names(table)})
 
     def remove(self, table: str, record_id: int) -> None:
         with self.transaction():
-            self._wrote = True
-            if self._run("DELETE FROM documents WHERE tbl = %s AND id = %s RETURNING id", (table, record_id)):
-                self._execute("UPDATE document_counts SET n = n - 1 WHERE tbl = %s", (table,))
-            self._unindex(table, record_id)
+            self._execute(
+                "WITH gone AS (DELETE FROM documents WHERE tbl = %(table)s AND id = %(id)s RETURNING id), "
+                "counted AS (UPDATE document_counts SET n = n - 1 WHERE tbl = %(table)s AND EXISTS (SELECT FROM gone)), "
+                "unkeyed AS (DELETE FROM index_keys WHERE id = %(id)s AND idx = ANY(%(indexes)s)) "
+                "SELECT 1", {"table": table, "id": record_id, "indexes": self._index_names(table)})
 
     def load(self, table: str, documents: Iterable[tuple[int, dict]]) -> None:
         """Store many documents under their ids (none taken yet) at once: rows and keys go in by COPY."""
@@ -189,18 +153,19 @@ class PostgresRepository:
         if not items:
             return
         with self.transaction(), self._refused(f"{table}: an id given is taken already"):
-            self._wrote = True
-            with self._connection.cursor() as cursor:
+            held = self._connections.held()
+            assert held is not None
+            held.wrote = True
+            with held.connection.cursor() as cursor:
                 with cursor.copy("COPY documents (tbl, id, doc) FROM STDIN") as copy:
-                    copy.write("".join(f"{_copied(table)}\t{i}\t{_copied(orjson.dumps(d).decode())}\n"
-                                       for i, d in items))
+                    copy.write("".join(f"{_copied(table)}\t{i}\t{_copied(_json(d))}\n" for i, d in items))
                 with cursor.copy("COPY index_keys (idx, key, id) FROM STDIN") as copy:
                     copy.write("".join(f"{_copied(name)}\t{_copied(key)}\t{i}\n"
                                        for i, d in items for name, key in self._keys(table, d)))
-            self._run("INSERT INTO id_counters VALUES (%s, %s) ON CONFLICT (tbl) DO UPDATE SET "
-                      "last = greatest(id_counters.last, excluded.last)", (table, max(i for i, _ in items)))
-            self._run("INSERT INTO document_counts VALUES (%s, %s) ON CONFLICT (tbl) DO UPDATE SET "
-                      "n = document_counts.n + excluded.n", (table, len(items)))
+            self._execute("INSERT INTO id_counters VALUES (%s, %s) ON CONFLICT (tbl) DO UPDATE SET "
+                          "last = greatest(id_counters.last, excluded.last)", (table, max(i for i, _ in items)))
+            self._execute("INSERT INTO document_counts VALUES (%s, %s) ON CONFLICT (tbl) DO UPDATE SET "
+                          "n = document_counts.n + excluded.n", (table, len(items)))
 
     @contextmanager
     def _refused(self, reason: str) -> Iterator[None]:
@@ -212,16 +177,12 @@ class PostgresRepository:
     def _keys(self, table: str, document: dict) -> set[tuple[str, str]]:
         return {(spec.name, key) for spec in self._specs.get(table, ()) for key in spec.keys(document)}
 
-    def _index(self, table: str, record_id: int, document: dict) -> None:
-        rows = self._keys(table, document)
-        if rows:
-            with self._connection.cursor() as cursor:
-                cursor.executemany("INSERT INTO index_keys (idx, key, id) VALUES (%s, %s, %s)",
-                                   [(name, key, record_id) for name, key in rows])
+    def _key_columns(self, table: str, document: dict) -> tuple[list[str], list[str]]:
+        keys = self._keys(table, document)
+        return [name for name, _ in keys], [key for _, key in keys]
 
-    def _unindex(self, table: str, record_id: int) -> None:
-        self._execute("DELETE FROM index_keys WHERE id = %s AND idx = ANY(%s)",
-                      (record_id, [spec.name for spec in self._specs.get(table, ())]))
+    def _index_names(self, table: str) -> list[str]:
+        return [spec.name for spec in self._specs.get(table, ())]
 
     # ---- reading by id and by key
 
@@ -236,6 +197,15 @@ class PostgresRepository:
 
     def find(self, index: str, key: str) -> set[int]:
         return {row[0] for row in self._all("SELECT id FROM index_keys WHERE idx = %s AND key = %s", (index, key))}
+
+    def find_each(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], set[int]]:
+        pairs = list(dict.fromkeys(wanted))
+        found: dict[tuple[str, str], set[int]] = {pair: set() for pair in pairs}
+        rows = self._all("SELECT idx, key, id FROM index_keys WHERE (idx, key) IN (SELECT * FROM unnest(%s::text[], "
+                         "%s::text[]))", ([index for index, _ in pairs], [key for _, key in pairs]))
+        for index, key, record_id in rows:
+            found[(index, key)].add(record_id)
+        return found
 
     def find_prefix(self, index: str, prefix: str) -> set[int]:
         return {row[0] for row in self._all("SELECT id FROM index_keys WHERE idx = %s AND key LIKE %s",
@@ -285,31 +255,23 @@ class PostgresRepository:
         """Nothing to fold: the database keeps its own files."""
 
     def close(self) -> None:
-        with self._lock:
-            self._connection.close()
+        self._connections.close()
 
     # ---- statements
 
-    def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
-        self._wrote = True
-        self._run(sql, params)
+    def _execute(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        """A statement that writes (inside a transaction)."""
+        held = self._connections.held()
+        assert held is not None and not held.read_only, "writes happen inside transaction()"
+        held.wrote = True
+        return self._connections.run(sql, params)
 
-    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        rows = self._run(sql, params)
+    def _one(self, sql: str, params: Any = ()) -> Any:
+        rows = self._connections.run(sql, params)
         return rows[0][0] if rows else None
 
-    def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        return self._run(sql, params)
-
-    def _run(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        with self._lock:
-            try:
-                if not self._depth:
-                    self._connected()
-                cursor = self._connection.execute(sql, params)
-            except psycopg.OperationalError as error:
-                raise StoreError(f"the PostgreSQL directory is unavailable ({_reason(error)})") from None
-            return cursor.fetchall() if cursor.description else []
+    def _all(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        return self._connections.run(sql, params)
 
 
 def _json(document: Any) -> str:
@@ -319,8 +281,3 @@ def _json(document: Any) -> str:
 def _copied(text: str) -> str:
     """``text`` as a field of COPY's text format."""
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _reason(error: psycopg.Error) -> str:
-    """What went wrong, without the connection string (it may hold a password)."""
-    return type(error).__name__ + (f": {error.sqlstate}" if getattr(error, "sqlstate", None) else "")

@@ -144,7 +144,7 @@ class Evaluator:
             rows = self._run("SELECT id FROM index_keys WHERE idx = %s AND id = ANY(%s) ORDER BY key, id",
                              (order, list(found)))
             return ListedIds([row[0] for row in rows])
-        return KeysetListing(self._run, order, predicate(condition, "o.id"), None)
+        return KeysetListing(self._run, order, predicate(condition, "o.id"), None, self._rows(condition))
 
 
 class KeysetListing(Windows):
@@ -153,8 +153,8 @@ class KeysetListing(Windows):
     is. A jump (the last line, a scrollbar dragged) starts from the nearer end. The number of matches is known when
     it is cheap to count (no condition) or once the last page has been read."""
 
-    def __init__(self, run: Run, order: str, where: Sql | None, total: int | None):
-        self._run, self._order, self._where, self._total = run, order, where, total
+    def __init__(self, run: Run, order: str, where: Sql | None, total: int | None, matches: Sql | None = None):
+        self._run, self._order, self._where, self._total, self._matches = run, order, where, total, matches
         self._pages: OrderedDict[int, list[tuple[str, int]]] = OrderedDict()
         self._furthest = -1  # the last page read
 
@@ -167,11 +167,17 @@ class KeysetListing(Windows):
             return self._total
         return (self._furthest + 2) * PAGE  # a page more than read so far: reading it finds more or the end
 
-    def count(self) -> int:
-        if self._total is None:
-            where, params = self._where or ("TRUE", ())
-            self._total = int(self._run(f"SELECT count(*) FROM index_keys o WHERE o.idx = %s AND {where}",
-                                        (self._order, *params))[0][0])
+    def count(self, cap: int | None = None) -> int:
+        """Counted from the matches' own keys (the order index is not walked); past ``cap``, ``cap + 1``."""
+        if self._total is None and self._matches is not None:
+            rows, params = self._matches
+            limit = "" if cap is None else f" LIMIT {int(cap) + 1}"
+            counted = int(self._run(f"SELECT count(*) FROM (SELECT id FROM ({rows}) r GROUP BY id{limit}) c",
+                                    params)[0][0])
+            if cap is None or counted <= cap:
+                self._total = counted
+            return counted
+        assert self._total is not None
         return self._total
 
     def position(self, record_id: int) -> int | None:

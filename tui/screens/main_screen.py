@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from rich.text import Text
 from textual import on, work
@@ -32,6 +33,8 @@ from tui.widgets.search_box import SearchBox
 
 CHANGES_EVERY = 1.0  # seconds between looks for other processes' changes
 DETAIL_PAUSE = 0.1  # seconds the cursor rests before the highlighted record is loaded in full
+COUNT_CAP = 100_000  # matches a list counts before it says "more than"
+TYPING_PAUSE_S = 0.3  # typing stops this long before a search too broad to count at once is counted
 
 
 class MainScreen(Screen):
@@ -113,10 +116,14 @@ class MainScreen(Screen):
         if not listing.complete:
             self.count_results(kind, query, listing)
 
-    def show_count(self, kind: str, query: str, listing: Listing) -> None:
-        size = listing.size()
-        noun = RecordKind.of(kind).noun(size)
-        matching = Text(f"{size:,} {noun}" if listing.complete else f"counting {RecordKind.of(kind).plural}")
+    def show_count(self, kind: str, query: str, listing: Listing, counted: int | None = None) -> None:
+        record_kind = RecordKind.of(kind)
+        if listing.complete:
+            matching = Text(f"{listing.size():,} {record_kind.noun(listing.size())}")
+        elif counted is not None:
+            matching = Text(f"more than {COUNT_CAP:,} {record_kind.plural}")
+        else:
+            matching = Text(f"counting {record_kind.plural}")
         if query.strip():
             matching.append(" matching ")
             matching.append(query.strip(), "bold")
@@ -124,14 +131,18 @@ class MainScreen(Screen):
 
     @work(thread=True, exclusive=True, group="count")
     def count_results(self, kind: str, query: str, listing: Listing) -> None:
-        """Millions match a one-letter word on a server store: the list shows at once, its count when done."""
-        listing.count()
+        """Millions match a one-letter word on a server store: the list shows at once, and its count once typing
+        pauses (each key would start a count the next one makes useless), up to ``COUNT_CAP``."""
+        time.sleep(TYPING_PAUSE_S)
+        if get_current_worker().is_cancelled:
+            return
+        counted = listing.count(COUNT_CAP)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.counted, kind, query, listing)
+            self.app.call_from_thread(self.counted, kind, query, listing, counted)
 
-    def counted(self, kind: str, query: str, listing: Listing) -> None:
+    def counted(self, kind: str, query: str, listing: Listing, counted: int) -> None:
         if self.records.listing is listing:
-            self.show_count(kind, query, listing)
+            self.show_count(kind, query, listing, counted)
             self.records.counted()
 
     def refresh_results(self) -> None:

@@ -1,0 +1,167 @@
+"""Connections to the PostgreSQL store's server: a pool each process shares between its threads (the terminal UI
+searches while it counts, the bot answers several requests at once), a transaction held by the thread that began
+it, and what becomes of the server's faults.
+
+Faults end in a retry or a typed error, never a half-written change: a statement outside a transaction (a read) is
+sent again on a fresh connection when the one it had was dropped (the server restarted, the network failed); a
+transaction that loses its connection is rolled back by the server and reported as ``StoreUnavailable`` ("nothing
+was changed", or, if the connection was lost while committing, that the change may or may not have been saved);
+a serialization failure or a deadlock is a ``Conflict`` to try again. A stopped server is ``StoreUnavailable`` until
+it returns, and then the next statement works: no process needs a restart."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import errors
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from core.errors import Conflict, StoreUnavailable
+
+WRITE_LOCK = 7_404_303  # the advisory lock every writing transaction holds (any number, the same everywhere)
+ROLLED_BACK = (errors.SerializationFailure, errors.DeadlockDetected, errors.TransactionRollback)
+READ = ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",)
+WRITE = ("BEGIN", f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+CONNECTIONS = 8  # per process, at most
+WAIT_S = 10  # for a connection, or for the server to answer a new one
+
+
+@dataclass
+class Held:
+    """A transaction a thread is in: its connection, its ``BEGIN`` until the first statement goes with it (a round
+    trip is most of a statement's time), how deeply nested, and whether it wrote."""
+
+    connection: psycopg.Connection
+    read_only: bool
+    begin: tuple[str, ...] | None
+    depth: int = 1
+    wrote: bool = False
+
+
+def unavailable(error: BaseException, what: str = "") -> StoreUnavailable:
+    return StoreUnavailable(f"the PostgreSQL directory is unavailable ({reason(error)}){what}")
+
+
+def translated(error: psycopg.Error) -> Exception:
+    """A server's error inside a transaction as the service's kind of error."""
+    if isinstance(error, ROLLED_BACK):  # a serialization failure, a deadlock
+        return Conflict(f"another change got in the way ({reason(error)}); nothing was changed: try again")
+    if isinstance(error, psycopg.OperationalError):
+        return unavailable(error, "; nothing was changed")
+    return error
+
+
+def reason(error: BaseException) -> str:
+    """What went wrong, without the connection string (it may hold a password)."""
+    sqlstate = getattr(error, "sqlstate", None)
+    return type(error).__name__ + (f": {sqlstate}" if sqlstate else "")
+
+
+class Connections:
+    def __init__(self, url: str):
+        try:  # a clear answer at once when the server cannot be reached (the pool would keep trying)
+            psycopg.connect(url, connect_timeout=WAIT_S).close()
+        except psycopg.Error as error:
+            raise StoreUnavailable(f"cannot reach the PostgreSQL directory ({reason(error)})") from None
+        self._pool = ConnectionPool(url, min_size=1, max_size=CONNECTIONS, timeout=WAIT_S, open=True,
+                                    kwargs={"autocommit": True, "connect_timeout": WAIT_S})
+        self._local = threading.local()
+
+    def held(self) -> Held | None:
+        return getattr(self._local, "held", None)
+
+    def run(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        """One statement: in this thread's transaction, or on its own (a read, sent again on another connection
+        if the one it had was dropped)."""
+        held = self.held()
+        if held is not None and held.begin is not None:
+            return self._first(held, sql, params)
+        if held is not None:
+            try:
+                return _rows(held.connection.execute(sql, params or None))
+            except psycopg.Error as error:
+                raise translated(error) from None
+        for attempt in range(CONNECTIONS + 1):
+            try:
+                with self._pool.connection() as connection:
+                    return _rows(connection.execute(sql, params or None))
+            except PoolTimeout as error:
+                raise unavailable(error) from None
+            except psycopg.OperationalError as error:
+                if attempt == CONNECTIONS:
+                    raise unavailable(error) from None
+                self._pool.check()  # the server went away: the pool's idle connections are gone too
+        raise AssertionError("unreachable")
+
+    def _first(self, held: Held, sql: str, params: Any) -> list[tuple[Any, ...]]:
+        """A transaction's first statement, sent in one message with its ``BEGIN`` (its values bound here to make
+        that possible); on a connection the server dropped, nothing has happened yet, so another is tried."""
+        for attempt in range(CONNECTIONS + 1):
+            try:
+                bound = psycopg.ClientCursor(held.connection).mogrify(sql, params) if params else sql
+                cursor = held.connection.execute("; ".join((*(held.begin or ()), bound)))
+                while cursor.nextset():  # to the statement's own results
+                    pass
+                held.begin = None
+                return _rows(cursor)
+            except psycopg.OperationalError as error:
+                if not held.connection.broken or attempt == CONNECTIONS:
+                    raise translated(error) from None
+                self._pool.putconn(held.connection)  # broken: the pool lets it go
+                self._pool.check()
+                held.connection = self._connection()
+            except psycopg.Error as error:
+                raise translated(error) from None
+        raise AssertionError("unreachable")
+
+    def _connection(self) -> psycopg.Connection:
+        try:
+            return self._pool.getconn()
+        except PoolTimeout as error:
+            raise unavailable(error) from None
+
+    @contextmanager
+    def transaction(self, *, read_only: bool) -> Iterator[Held]:
+        """A database transaction this thread holds; nested calls join it. A writing one takes the write lock."""
+        held = self.held()
+        if held is not None:
+            held.depth += 1
+            try:
+                yield held
+            finally:
+                held.depth -= 1
+            return
+        held = self._local.held = Held(self._connection(), read_only, READ if read_only else WRITE)
+        try:
+            yield held
+            if held.begin is None:  # nothing was sent: nothing to end
+                self._commit(held)
+        except BaseException:
+            if held.begin is None and not held.connection.broken:
+                held.connection.execute("ROLLBACK")
+            raise
+        finally:
+            self._local.held = None
+            self._pool.putconn(held.connection)
+
+    @staticmethod
+    def _commit(held: Held) -> None:
+        try:
+            held.connection.execute("UPDATE revision SET value = value + 1; COMMIT" if held.wrote else "COMMIT")
+        except psycopg.OperationalError as error:
+            if isinstance(error, ROLLED_BACK):
+                raise translated(error) from None
+            raise unavailable(error, " while saving: the change may or may not have been saved; look before "
+                                     "making it again") from None
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _rows(cursor: psycopg.Cursor) -> list[tuple[Any, ...]]:
+    return cursor.fetchall() if cursor.description else []
