@@ -9,10 +9,9 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 
 from api.app import build_api
-from core.bootstrap import open_directory
+from core.bootstrap import directory_arguments, open_directory
 from core.config import default_data_dir
 from core.errors import ContactsError
 from core.transfer.sync_watch import sync_in_background
@@ -27,15 +26,14 @@ LIMITS = replace(DEFAULT_LIMITS, larger_bodies={"/api/v1/imports": 256 * 2**20},
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="contacts-api", description="The Contacts REST API (OpenAPI at "
                                                                       "/openapi.json, resources under /api/v1).")
-    parser.add_argument("--data-dir", type=Path, default=None, help="default: $CONTACTS_DATA_DIR, else your user "
-                                                                   "data dir")
+    directory_arguments(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     data_dir = args.data_dir or default_data_dir()
     try:
-        directory = open_directory(data_dir)
+        directory = open_directory(data_dir, database_url=args.database_url)
     except ContactsError as error:
         print(f"contacts-api: {error}", file=sys.stderr)
         return 2

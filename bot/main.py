@@ -9,12 +9,11 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 
 from bot.app import build_app
 from bot.server import EVENTS_PATH, serve_http, serve_socket_mode
 from bot.settings import slack_settings
-from core.bootstrap import open_directory
+from core.bootstrap import directory_arguments, open_directory
 from core.config import default_data_dir
 from core.errors import ContactsError
 from core.transfer.sync_watch import sync_in_background
@@ -26,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="The Contacts Slack bot. Socket Mode when SLACK_APP_TOKEN is set, else an HTTP server. "
                     "Needs SLACK_BOT_TOKEN, and SLACK_SIGNING_SECRET in HTTP mode; SLACK_API_URL changes the "
                     "Web API base URL.")
-    parser.add_argument("--data-dir", type=Path, default=None, help="default: $CONTACTS_DATA_DIR, else your user data dir")
+    directory_arguments(parser)
     parser.add_argument("--host", default="127.0.0.1", help="HTTP mode: address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000)")
     args = parser.parse_args(argv)
@@ -42,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"contacts-bot: set {', '.join(missing)}", file=sys.stderr)
         return 2
     try:
-        directory = open_directory(args.data_dir or default_data_dir())
+        directory = open_directory(args.data_dir or default_data_dir(), database_url=args.database_url)
         settings = slack_settings(directory.settings)
     except ContactsError as error:
         print(f"contacts-bot: {error}", file=sys.stderr)

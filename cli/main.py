@@ -10,11 +10,10 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from cli import admin, lookup, store, tokens, transfer, webhooks
 from cli.output import fail_with
-from core.bootstrap import open_directory
+from core.bootstrap import directory_arguments, open_directory
 from core.config import default_data_dir
 from core.errors import ContactsError
 from core.policy import Actor
@@ -22,8 +21,7 @@ from core.policy import Actor
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="contacts", description="External contacts directory.")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="where the directory is kept (default: $CONTACTS_DATA_DIR, else your user data dir)")
+    directory_arguments(parser)
     parser.add_argument("--as", dest="actor", default=None, help="act as this user (default: your login name)")
     parser.set_defaults(opens=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -44,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.opens:  # checking and repairing work on a store that may not open
             status: int = args.run(args.data_dir, args)
             return status
-        directory = open_directory(args.data_dir)
+        directory = open_directory(args.data_dir, database_url=args.database_url)
     except ContactsError as error:
         return fail_with(error)
     try:

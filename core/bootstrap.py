@@ -3,12 +3,15 @@ clock. The only place outside the service that knows the stores."""
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from core.config import Settings, default_data_dir, load_settings
+from pydantic import SecretStr
+
+from core.config import Settings, StoreSettings, default_data_dir, load_settings
 from core.directory import Directory
 from core.directory.base import utc_now
 from core.errors import StoreError
@@ -19,7 +22,8 @@ from core.store.postgres import PostgresRepository
 from core.store.repair import StoreCheck
 
 DATABASE_URL = "CONTACTS_DATABASE_URL"
-__all__ = ["StoreCheck", "check_store", "migrate_store", "open_directory", "open_store", "repair_store"]
+__all__ = ["StoreCheck", "check_store", "directory_arguments", "migrate_store", "open_directory", "open_store",
+           "repair_store"]
 
 
 def open_store(data_dir: Path, settings: Settings) -> Repository:
@@ -33,12 +37,25 @@ def open_store(data_dir: Path, settings: Settings) -> Repository:
 
 
 def open_directory(data_dir: Path | None = None, *, settings: Settings | None = None,
-                   clock: Callable[[], datetime] = utc_now) -> Directory:
+                   clock: Callable[[], datetime] = utc_now, database_url: str | None = None) -> Directory:
     """The directory kept in ``data_dir`` (default: ``$CONTACTS_DATA_DIR``, else the user data directory), with
-    ``settings`` read from its ``contacts.toml`` unless given."""
+    ``settings`` read from its ``contacts.toml`` unless given; ``database_url`` chooses a PostgreSQL store over what
+    the settings say."""
     directory = data_dir or default_data_dir()
     settings = settings or load_settings(directory)
+    if database_url:
+        settings = settings.model_copy(update={"store": StoreSettings(kind="postgresql", url=SecretStr(database_url))})
     return Directory(open_store(directory, settings), settings, clock)
+
+
+def directory_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every command has for where its directory is: a data directory and, optionally, a server."""
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="where the directory (or its settings) is kept (default: $CONTACTS_DATA_DIR, else your "
+                             "user data dir)")
+    parser.add_argument("--database-url", default=None, metavar="URL",
+                        help="use the PostgreSQL directory at postgresql://… (default: [store] in contacts.toml, or "
+                             f"${DATABASE_URL}); a password belongs in those, not on a command line others can list")
 
 
 def check_store(data_dir: Path) -> StoreCheck:

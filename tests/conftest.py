@@ -25,11 +25,47 @@ class Clock:
         return self.now
 
 
+STORE_SECTION = "[store]"
+
+
 def open_directory(data_dir: Path, settings_text: str | None = None) -> Directory:
+    """The directory in ``data_dir``, with ``settings_text`` as its contacts.toml if given (the store the test runs
+    on, which the ``data_dir`` fixture wrote there, is kept)."""
     if settings_text is not None:
         data_dir.mkdir(parents=True, exist_ok=True)
-        (data_dir / "contacts.toml").write_text(settings_text, encoding="utf-8")
+        write_settings(data_dir, settings_text)
     return open_data_dir(data_dir, clock=Clock())
+
+
+def write_settings(data_dir: Path, text: str) -> None:
+    """``text`` as contacts.toml, keeping the ``[store]`` section there (the store this test runs on)."""
+    path = data_dir / "contacts.toml"
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    kept = existing[existing.index(STORE_SECTION):] if STORE_SECTION in existing and STORE_SECTION not in text else ""
+    path.write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
+    path.chmod(0o600)
+
+
+STORES = ("embedded", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests in a module marked ``both_stores`` run on each store (through ``data_dir``: in-process directories,
+    and the processes started on it, read the store from its contacts.toml)."""
+    if "store_kind" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_stores"):
+        metafunc.parametrize("store_kind", STORES, indirect=True)
+
+
+@pytest.fixture
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "embedded")
+
+
+def stored(directory: Directory, data_dir: Path) -> tuple[dict[str, bytes], dict[str, dict[int, dict]]]:
+    """Everything the store holds: its files' bytes (the embedded store's) and every document (either store's), to
+    show that a failed operation changed nothing."""
+    repo = store(directory)
+    return store_files(data_dir), {table: repo.get_many(table, repo.ids(table)) for table in repo.tables()}
 
 
 def store(directory: Directory) -> Repository:
@@ -38,8 +74,14 @@ def store(directory: Directory) -> Repository:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
+def data_dir(tmp_path: Path, store_kind: str, request: pytest.FixtureRequest) -> Path:
+    """Where the test's directory is kept; on PostgreSQL, its contacts.toml names a new database."""
+    path = tmp_path / "data"
+    if store_kind == "postgresql":
+        path.mkdir(mode=0o700)
+        url = request.getfixturevalue("postgres_url")
+        write_settings(path, f'{STORE_SECTION}\nkind = "postgresql"\nurl = "{url}"\n')
+    return path
 
 
 @pytest.fixture

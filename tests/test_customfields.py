@@ -8,6 +8,8 @@ from core.errors import PermissionDenied, ValidationFailed
 from core.policy import Actor
 from tests.conftest import ADMIN, open_directory, store
 
+pytestmark = pytest.mark.both_stores  # run on the embedded store and on PostgreSQL
+
 FIELDS = [
     {"key": "note_line", "label": "Note line", "type": "text"},
     {"key": "summary", "label": "Summary", "type": "longtext"},

@@ -6,7 +6,9 @@ import pytest
 
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.policy import Actor
-from tests.conftest import ADMIN, open_directory, store, store_files
+from tests.conftest import ADMIN, open_directory, store, stored
+
+pytestmark = pytest.mark.both_stores  # run on the embedded store and on PostgreSQL
 
 
 @pytest.fixture
@@ -36,9 +38,9 @@ def test_update_changes_only_given_fields_and_bumps_version(directory, ann):
 
 
 def test_update_that_changes_nothing_writes_nothing(directory, data_dir, ann):
-    before = store_files(data_dir)
+    before = stored(directory, data_dir)
     assert directory.update(ADMIN, "contact", ann.id, {"first_name": "Ann"}).version == 1
-    assert store_files(data_dir) == before
+    assert stored(directory, data_dir) == before
 
 
 def test_stale_version_is_refused(directory, ann):
@@ -49,10 +51,10 @@ def test_stale_version_is_refused(directory, ann):
 
 
 def test_failed_update_leaves_store_exactly_as_it_was(directory, data_dir, ann):
-    before = store_files(data_dir)
+    before = stored(directory, data_dir)
     with pytest.raises(ValidationFailed):
         directory.update(ADMIN, "contact", ann.id, {"title": "CTO", "emails": [{"address": "not-an-address"}]})
-    assert store_files(data_dir) == before
+    assert stored(directory, data_dir) == before
     assert directory.get(ADMIN, "contact", ann.id).title is None
     assert [c.id for c in directory.lookup(ADMIN, "ann@acme.example").contacts] == [ann.id]
 

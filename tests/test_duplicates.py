@@ -7,6 +7,8 @@ import pytest
 from core.errors import ValidationFailed
 from tests.conftest import ADMIN, store
 
+pytestmark = pytest.mark.both_stores  # run on the embedded store and on PostgreSQL
+
 
 @pytest.fixture
 def twins(directory):

@@ -4,7 +4,9 @@ versioned by the project, and a database it cannot use refused with a clear erro
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -15,6 +17,7 @@ from core.errors import StoreError
 from core.policy import Actor
 from core.store.postgres import SCHEMA_VERSION
 from tests import postgres
+from tests.api.conftest import Api, Client
 from tests.test_cli import CONTACTS
 
 ADMIN = Actor("admin")
@@ -130,3 +133,23 @@ def test_migrate_there_and_back_gives_the_same_backup_byte_for_byte(postgres_url
     assert (tmp_path / "database.jsonl").read_bytes() == before
     assert (tmp_path / "after.jsonl").read_bytes() == before
     assert "crm\tadmin" in run_contacts(back, "token", "list").stdout  # everything came along, not only records
+
+
+def test_every_command_takes_the_database_on_its_command_line(postgres_url, tmp_path):
+    programs = Path(CONTACTS).parent
+    for program in ("contacts", "contacts-bot", "contacts-tui", "contacts-api"):
+        helped = subprocess.run([str(programs / program), "--help"], capture_output=True, text=True, timeout=60)
+        assert "--database-url" in helped.stdout, program
+    data_dir = tmp_path / "data"  # settings only: the records go to the database named on the command line
+    flag = ["--database-url", postgres_url]
+    assert run_contacts(data_dir, *flag, "demo", "--contacts", "10").returncode == 0
+    token = run_contacts(data_dir, *flag, "token", "create", "crm", "--role", "agent").stdout.strip().splitlines()[-1]
+    assert not any(p.name.startswith("store.") for p in data_dir.iterdir())
+    api = Api(data_dir, *flag)
+    try:
+        answered = Client(api.base, token)("GET", "/api/v1/contacts")
+        assert answered.status == 200 and answered.body["total"] == 10
+    finally:
+        api.stop()
+    in_files = run_contacts(data_dir, "lookup", "--json", "a")  # without the flag: the embedded store, empty
+    assert in_files.returncode == 1 and json.loads(in_files.stdout)["total"] == 0  # 1: nothing found

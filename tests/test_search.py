@@ -7,6 +7,8 @@ import pytest
 from core.directory.search import MAX_RESULTS
 from tests.conftest import ADMIN, open_directory
 
+pytestmark = pytest.mark.both_stores  # run on the embedded store and on PostgreSQL
+
 
 @pytest.fixture
 def people(directory):

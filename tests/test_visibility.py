@@ -11,6 +11,8 @@ from core.policy import Actor
 from tests.conftest import open_directory
 from tests.test_cli import run
 
+pytestmark = pytest.mark.both_stores  # run on the embedded store and on PostgreSQL
+
 SETTINGS = """
 [access.default]
 role = "admin"

@@ -6,9 +6,8 @@ import argparse
 import getpass
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from core.bootstrap import open_directory
+from core.bootstrap import directory_arguments, open_directory
 from core.config import default_data_dir
 from core.errors import ContactsError
 from core.policy import Actor
@@ -17,12 +16,12 @@ from tui.app import ContactsApp
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="contacts-tui", description="Browse, search and edit the contacts directory.")
-    parser.add_argument("--data-dir", type=Path, default=None, help="default: $CONTACTS_DATA_DIR, else your user data dir")
+    directory_arguments(parser)
     parser.add_argument("--as", dest="actor", default=None, help="act as this user (default: your login name)")
     args = parser.parse_args(argv)
     data_dir = args.data_dir or default_data_dir()
     try:
-        directory = open_directory(data_dir)
+        directory = open_directory(data_dir, database_url=args.database_url)
     except ContactsError as error:
         print(f"contacts-tui: {error}", file=sys.stderr)
         return 2

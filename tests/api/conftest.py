@@ -62,10 +62,10 @@ def free_port() -> int:
 
 
 class Api:
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, *options: str):
         self.data_dir = data_dir
         self.port = free_port()
-        self.process = subprocess.Popen([API, "--data-dir", str(data_dir), "--port", str(self.port)],
+        self.process = subprocess.Popen([API, "--data-dir", str(data_dir), "--port", str(self.port), *options],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.base = f"http://127.0.0.1:{self.port}"
         eventually(self._answers)
@@ -92,20 +92,10 @@ class Api:
         return output
 
 
-def store_settings(data_dir: Path, store: str, request) -> None:
-    """Where the directory is kept: the embedded store in ``data_dir``, or a new PostgreSQL database."""
+@pytest.fixture
+def api(data_dir):
+    """The real contacts-api on the test's directory (on each store: the API's test modules run on both)."""
     data_dir.mkdir(mode=0o700, exist_ok=True)
-    if store == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-        with (data_dir / "contacts.toml").open("a", encoding="utf-8") as settings:
-            settings.write(f'[store]\nkind = "postgresql"\nurl = "{url}"\n')
-        (data_dir / "contacts.toml").chmod(0o600)  # it may hold the database's password
-
-
-@pytest.fixture(params=["embedded", "postgresql"])
-def api(request, tmp_path):
-    data_dir = tmp_path / "data"
-    store_settings(data_dir, request.param, request)
     contacts(data_dir, "division", "add", "EMEA")
     server = Api(data_dir)
     yield server

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.both_stores  # the real API process on the embedded store and on PostgreSQL
+
 
 def test_merge_keeps_the_survivors_id_and_every_number(api):
     admin = api.client("crm")

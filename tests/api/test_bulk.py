@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.both_stores  # the real API process on the embedded store and on PostgreSQL
+
 
 def people(client) -> dict[str, dict]:
     return {f"{c['first_name']} {c['last_name']}": c for c in client("GET", "/api/v1/contacts?page_size=100").body["items"]}

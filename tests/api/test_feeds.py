@@ -3,6 +3,10 @@ since a cursor, each once and in order, limited to what the token may see."""
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.both_stores  # the real API process on the embedded store and on PostgreSQL
+
 
 def test_a_scan_reads_everything_once_while_records_are_added(api):
     admin = api.client("crm")

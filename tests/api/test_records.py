@@ -8,7 +8,11 @@ import re
 import stat
 from http.client import HTTPConnection, HTTPResponse
 
+import pytest
+
 from tests.api.conftest import contacts
+
+pytestmark = pytest.mark.both_stores  # the real API process on the embedded store and on PostgreSQL
 
 
 def sent_as_curl_sends_a_large_body(base: str, token: str | None, path: str, size: int) -> HTTPResponse:

@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 import urllib.request
 
+import pytest
+
 from tests.test_salesforce_sync import eventually
+
+pytestmark = pytest.mark.both_stores  # the real API process on the embedded store and on PostgreSQL
 
 GOOGLE = ("First Name,Last Name,Phone 1 - Label,Phone 1 - Value,E-mail 1 - Label,E-mail 1 - Value,Nickname\n"
           "Ada,Lovelace,Mobile,+44 7911 123456,* Home,ada@example.com,Countess\n"

@@ -14,6 +14,8 @@ import pytest
 from tests.api.conftest import Api, contacts
 from tests.test_salesforce_sync import eventually
 
+pytestmark = pytest.mark.both_stores  # the real API process on the embedded store and on PostgreSQL
+
 
 class Receiver:
     """A system's webhook endpoint: keeps what it is sent; answers 500 while ``failing`` is above zero."""

@@ -38,10 +38,10 @@ ADMIN = Actor("U0ADMIN")
 
 
 @pytest.fixture
-def directory(tmp_path, monkeypatch):
+def directory(data_dir, monkeypatch):
     for name in [n for n in __import__("os").environ if n.startswith("SLACK_")]:
         monkeypatch.delenv(name)
-    directory = open_directory(tmp_path / "data", SETTINGS)
+    directory = open_directory(data_dir, SETTINGS)
     directory.create_division(ADMIN, "EMEA")
     directory.add_custom_field(ADMIN, "contact", {"key": "tier", "label": "Account tier", "type": "enum",
                                                   "options": [{"value": "Gold"}, {"value": "Silver"}]})

@@ -8,6 +8,8 @@ from bot.settings import SlackSettings
 from tests.bot.blockkit import assert_within_limits, buttons, shown
 from tests.bot.conftest import ADMIN
 
+pytestmark = pytest.mark.both_stores  # run on the embedded store and on PostgreSQL
+
 
 def test_a_number_in_another_format_shows_the_callers_card(slack, fake_slack):
     answer = slack.command("(415) 555-2671")

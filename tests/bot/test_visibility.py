@@ -7,6 +7,8 @@ import pytest
 from tests.bot.blockkit import shown
 from tests.bot.conftest import ADMIN
 
+pytestmark = pytest.mark.both_stores  # run on the embedded store and on PostgreSQL
+
 
 @pytest.fixture
 def zenith(directory):

@@ -22,8 +22,8 @@ def steady_cursor(monkeypatch):
 
 
 @pytest.fixture
-def directory(tmp_path):
-    directory = open_directory(tmp_path / "data")
+def directory(data_dir):
+    directory = open_directory(data_dir)
     populate(directory, ADMIN, contacts=60, notes_per_contact=1)
     yield directory
     directory.close()

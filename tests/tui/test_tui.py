@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from textual.widgets import Button, Input, Static, TextArea
 
 from tests.conftest import open_directory, store
@@ -11,6 +12,8 @@ from tests.tui.conftest import ADMIN, SIZE, make_app, new_contact_form, new_cont
 from tui.screens.record_form import RecordForm
 from tui.widgets.detail import DetailPane
 from tui.widgets.record_list import RecordList
+
+pytestmark = pytest.mark.both_stores  # run on the embedded store and on PostgreSQL
 
 
 def detail_text(app) -> str:

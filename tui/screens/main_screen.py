@@ -187,7 +187,11 @@ class MainScreen(Screen):
                 history = directory.history(actor, kind, record_id)[:20]
             except ContactsError:
                 profile = None
-        self.app.call_from_thread(self.query_one(DetailPane).show, profile, history or [])
+        self.app.call_from_thread(self.detail_loaded, profile, history or [])
+
+    def detail_loaded(self, profile, history) -> None:
+        for pane in self.query(DetailPane):  # none while the screen is being taken down (the app is closing)
+            pane.show(profile, history)
 
     @on(RecordList.Chosen)
     def chosen(self, event: RecordList.Chosen) -> None:
