@@ -17,6 +17,7 @@ from typing import Any
 from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, ListedIds, Listing, Prefix, Windows
 
 NARROW = 5000  # a part matching this many documents or fewer is fetched whole
+FEW_OF_MANY = 20_000  # the matches of common words together, fetched whole if no more than this
 PAGE = 200  # rows a listing reads at a time
 PAGES_HELD = 500
 
@@ -42,12 +43,15 @@ def predicate(condition: Condition, id_sql: str, aliases: itertools.count | None
     if isinstance(condition, (Key, Prefix)):
         alias = f"p{next(aliases)}"
         where, params = _leaf(condition, f"{alias}.")
-        return f"EXISTS (SELECT 1 FROM index_keys {alias} WHERE {alias}.id = {id_sql} AND {where})", params
+        # "id >= 0" mentions the outer row once more: the planner then probes by id row by row, instead of reading
+        # every matching key into a hash first (seconds for a one-letter word at millions of records).
+        return (f"EXISTS (SELECT 1 FROM index_keys {alias} WHERE {alias}.id = {id_sql} AND {id_sql} >= 0 AND "
+                f"{where})", params)
     if isinstance(condition, Linked):
         alias = f"p{next(aliases)}"
         inner, params = predicate(condition.target, f"{alias}.key::bigint", aliases)
-        return (f"EXISTS (SELECT 1 FROM index_keys {alias} WHERE {alias}.id = {id_sql} AND {alias}.idx = %s "
-                f"AND {inner})", (condition.index, *params))
+        return (f"EXISTS (SELECT 1 FROM index_keys {alias} WHERE {alias}.id = {id_sql} AND {id_sql} >= 0 AND "
+                f"{alias}.idx = %s AND {inner})", (condition.index, *params))
     joiner = " AND " if isinstance(condition, All) else " OR "
     parts = [predicate(part, id_sql, aliases) for part in condition.parts]
     if not parts:
@@ -105,19 +109,23 @@ class Evaluator:
         """Every id matching ``condition``, or (when it is broad) at least ``cap + 1`` of them once more than
         ``cap`` match."""
         found = self.narrow(condition, NARROW if cap is None else max(cap, NARROW))
-        if found is not None:
-            return found
-        rows_sql, params = self._rows(condition)
+        return found if found is not None else self._first(condition, cap)
+
+    def _first(self, condition: Condition, cap: int | None, *, intersect: bool = False) -> set[int]:
+        """Every id matching ``condition``, or the first ``cap + 1`` found. ``intersect``: the parts of ``All`` are
+        each read whole and intersected by hashing (each part's document checked for the others is slower when all
+        are common)."""
+        rows_sql, params = self._rows(condition, intersect)
         limit = None if cap is None else 2 * (cap + 1)
         while True:
             sql = rows_sql if limit is None else f"{rows_sql} LIMIT {limit}"
             rows = self._run(sql, params)
             found = {row[0] for row in rows}
-            if limit is None or len(found) > cap or len(rows) < limit:  # type: ignore[operator]
+            if limit is None or cap is None or len(found) > cap or len(rows) < limit:
                 return found
             limit *= 4  # the same documents came up under several keys: read further
 
-    def _rows(self, condition: Condition) -> Sql:
+    def _rows(self, condition: Condition, intersect: bool = False) -> Sql:
         """A statement giving the ids matching ``condition`` (some more than once), driven by its first part."""
         if isinstance(condition, Ids):
             return "SELECT unnest(%s::bigint[]) AS id", (list(condition.ids),)
@@ -131,6 +139,9 @@ class Evaluator:
         if isinstance(condition, AnyOf):
             parts = [self._rows(part) for part in condition.parts] or [("SELECT NULL::bigint AS id LIMIT 0", ())]
             return " UNION ALL ".join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
+        if intersect and len(condition.parts) > 1:
+            parts = [self._rows(part) for part in condition.parts]
+            return " INTERSECT ".join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
         first, rest = condition.parts[0], All(condition.parts[1:])
         driver, params = self._rows(first)
         where, more = predicate(rest, "d.id") if rest.parts else ("TRUE", ())
@@ -140,6 +151,11 @@ class Evaluator:
         if condition is None:
             return KeysetListing(self._run, order, None, total())
         found = self.narrow(condition)
+        if found is None and isinstance(condition, All):
+            # Every word is common ("ann lee" at a million contacts) but few records have them all: the first word's
+            # matches checked for the rest find them faster than walking the whole list in name order.
+            found = self._first(condition, FEW_OF_MANY, intersect=True)
+            found = found if len(found) <= FEW_OF_MANY else None
         if found is not None:
             rows = self._run("SELECT id FROM index_keys WHERE idx = %s AND id = ANY(%s) ORDER BY key, id",
                              (order, list(found)))
