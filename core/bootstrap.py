@@ -80,7 +80,7 @@ def migrate_store(data_dir: Path, source: Settings, target: Settings,
         tables = origin.tables()
         total = sum(origin.count(table) for table in tables)
         done, counts = 0, {}
-        with origin.reading(), copy.transaction():
+        with origin.reading(), copy.filling():
             for table in tables:
                 for record_id in copy.ids(table):  # made when it opened (the default division)
                     copy.remove(table, record_id)

@@ -4,15 +4,17 @@ without the front ends noticing."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from core.errors import StoreError
 from core.indexes import INDEX_VERSION, INDEXES, UNREFERENCED_TABLES
 from core.store.conditions import Condition, ListedIds, Listing, SetEvaluator
 from core.store.table import ContactsDB
+
+T = TypeVar("T")
 
 
 class Repository(Protocol):
@@ -29,6 +31,7 @@ class Repository(Protocol):
 
     def transaction(self, *, optimistic: bool = False) -> AbstractContextManager[None]: ...
     def reading(self) -> AbstractContextManager[None]: ...
+    def filling(self) -> AbstractContextManager[None]: ...
     def get(self, table: str, record_id: int) -> dict | None: ...
     def get_many(self, table: str, record_ids: Iterable[int]) -> dict[int, dict]: ...
     def insert(self, table: str, document: dict, record_id: int | None = None) -> int: ...
@@ -41,9 +44,9 @@ class Repository(Protocol):
     def find(self, index: str, key: str) -> set[int]: ...
     def find_each(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], set[int]]: ...
     def find_prefix(self, index: str, prefix: str) -> set[int]: ...
-    def ids_in_order(self, index: str) -> list[int]: ...
     def shared_keys(self, index: str) -> list[tuple[str, set[int]]]: ...
-    def keys(self, index: str) -> list[tuple[str, tuple[int, ...]]]: ...
+    def ordered_keys(self, index: str, after: tuple[str, int] | None, limit: int) -> list[tuple[str, int]]: ...
+    def keys_of(self, index: str, record_ids: Iterable[int]) -> dict[int, list[str]]: ...
     def count_key(self, index: str, key: str) -> int: ...
     def ids_after(self, table: str, after: int, limit: int) -> list[int]: ...
     def last_id(self, table: str) -> int: ...
@@ -62,13 +65,17 @@ class TinyDBRepository:
         self.db = ContactsDB(directory, indexes=INDEXES, index_version=INDEX_VERSION, renumbered=UNREFERENCED_TABLES)
         self._storage = self.db.storage
         self._evaluator = SetEvaluator(self.find, self.find_prefix, self.revision)
-        self._sorted: dict[str, tuple[int, list[int]]] = {}  # index or table → (revision, ids in its order)
+        self._held: dict[str, tuple[int, Any]] = {}  # what _kept read → (revision, it)
 
     def transaction(self, *, optimistic: bool = False) -> AbstractContextManager[None]:
         return self._storage.transaction(optimistic=optimistic)
 
     def reading(self) -> AbstractContextManager[None]:
         return self._storage.reading()
+
+    def filling(self) -> AbstractContextManager[None]:
+        """One transaction that fills an empty store (its indexes are in memory: nothing to put off)."""
+        return self._storage.transaction()
 
     def get(self, table: str, record_id: int) -> dict | None:
         return self._storage.get(table, record_id)
@@ -120,26 +127,31 @@ class TinyDBRepository:
     def find_prefix(self, index: str, prefix: str) -> set[int]:
         return self._storage.find_prefix(index, prefix)
 
-    def ids_in_order(self, index: str) -> list[int]:
-        return self._storage.ids_in_order(index)
-
     def shared_keys(self, index: str) -> list[tuple[str, set[int]]]:
         return self._storage.shared_keys(index)
 
-    def keys(self, index: str) -> list[tuple[str, tuple[int, ...]]]:
-        """Every key of ``index`` with the ids of the documents that have it."""
-        return self._storage.index_items(index)
+    def ordered_keys(self, index: str, after: tuple[str, int] | None, limit: int) -> list[tuple[str, int]]:
+        """(key, id) of an ordered index in that order, ``limit`` of them past ``after``: a scan of every key."""
+        pairs = self._kept(f"{index} pairs", lambda: sorted((key, i) for key, ids in self._storage.index_items(index)
+                                                            for i in ids))
+        start = bisect_right(pairs, after) if after is not None else 0
+        return pairs[start:start + limit]
+
+    def keys_of(self, index: str, record_ids: Iterable[int]) -> dict[int, list[str]]:
+        """The keys each of ``record_ids`` has in ``index`` (those with none are left out)."""
+        by_id = self._kept(f"{index} by id", lambda: _keys_by_id(self._storage.index_items(index)))
+        return {i: by_id[i] for i in record_ids if i in by_id}
 
     def count_key(self, index: str, key: str) -> int:
         return len(self._storage.find(index, key))
 
     def ids_after(self, table: str, after: int, limit: int) -> list[int]:
-        ids = self._in_order(table, lambda: sorted(self._storage.ids(table)))
+        ids = self._kept(table, lambda: sorted(self._storage.ids(table)))
         start = bisect_right(ids, after)
         return ids[start:start + limit]
 
     def last_id(self, table: str) -> int:
-        ids = self._in_order(table, lambda: sorted(self._storage.ids(table)))
+        ids = self._kept(table, lambda: sorted(self._storage.ids(table)))
         return ids[-1] if ids else 0
 
     def matching(self, condition: Condition, cap: int | None = None) -> set[int]:
@@ -147,7 +159,7 @@ class TinyDBRepository:
         return self._evaluator.ids(condition)
 
     def listing(self, order: str, condition: Condition | None = None) -> Listing:
-        ordered = self._in_order(order, lambda: self._storage.ids_in_order(order))
+        ordered = self._kept(order, lambda: self._storage.ids_in_order(order))
         if condition is None:
             return ListedIds(ordered)
         wanted = self._evaluator.ids(condition)
@@ -155,12 +167,13 @@ class TinyDBRepository:
             return ListedIds(ordered)
         return ListedIds(list(filter(wanted.__contains__, ordered)))  # in C: twice a comprehension's speed
 
-    def _in_order(self, name: str, read) -> list[int]:
-        """Ids in a table's or an index's order, kept until anything changes (lists and scans page through them)."""
+    def _kept(self, name: str, read: Callable[[], T]) -> T:
+        """What ``read`` gives (a table's ids in order, an index's pairs), kept until anything changes: lists and
+        scans page through it."""
         revision = self.revision()
-        held = self._sorted.get(name)
+        held = self._held.get(name)
         if held is None or held[0] != revision:
-            held = self._sorted[name] = (revision, read())
+            held = self._held[name] = (revision, read())
         return held[1]
 
     def refresh(self) -> bool:
@@ -175,3 +188,11 @@ class TinyDBRepository:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _keys_by_id(items: list[tuple[str, tuple[int, ...]]]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for key, ids in items:
+        for i in ids:
+            found.setdefault(i, []).append(key)
+    return found

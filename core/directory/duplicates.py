@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
+from itertools import groupby
 from typing import Any
 
 from core.directory.search import visible_only
@@ -17,6 +18,7 @@ from core.repository import Repository
 from core.text import fold
 
 NAME_SIMILARITY = 0.85
+PAGE = 5000  # contacts a full scan reads at a time
 # A phone or email shared by more contacts than this is a switchboard or a team inbox, not evidence of one person.
 MAX_SHARED = 25
 SCALAR_FIELDS = ("first_name", "middle_name", "last_name", "salutation", "title", "organization_id", "address",
@@ -89,16 +91,19 @@ Person = tuple[int, str, int | None, str]  # id, folded last name, organization 
 
 
 def _everyone_by_name(repo: Repository, progress: Callable[[int, int], None] | None) -> Iterator[Person]:
-    """Every contact's names and organization, from the indexes: no document is read."""
-    organization_of = {i: int(key) for key, members in repo.keys("contact.organization") for i in members}
-    names = repo.keys("contact.order")
-    for done, (key, members) in enumerate(names, 1):
-        last, first = names_of_order_key(key)
-        yield from ((i, last, organization_of.get(i), first) for i in members)
-        if progress is not None and done % 20_000 == 0:
-            progress(done, len(names))
+    """Every contact's names and organization, from the indexes a page at a time, in name order: no document is
+    read, and no more than a page is held."""
+    total, done, after = repo.count("contacts"), 0, None
+    while page := repo.ordered_keys("contact.order", after, PAGE):
+        organization_of = repo.keys_of("contact.organization", [i for _, i in page])
+        for key, i in page:
+            last, first = names_of_order_key(key)
+            yield i, last, int(organization_of[i][0]) if i in organization_of else None, first
+        after, done = page[-1], done + len(page)
+        if progress is not None:
+            progress(done, total)
     if progress is not None:
-        progress(len(names), len(names))
+        progress(total, total)
 
 
 def _namesakes(repo: Repository, last_name: str) -> Iterator[Person]:
@@ -110,18 +115,17 @@ def _namesakes(repo: Repository, last_name: str) -> Iterator[Person]:
 def _link_names(people: Iterable[Person], contact_id: int | None, link: Callable[[int, int, str], None]) -> None:
     """Contacts are compared by name only within one block: same last name, same organization (or none), same
     first initial. Blocks stay small however many contacts there are, so the work grows with the directory, not
-    with its square."""
-    blocks: dict[tuple[str, int | None, str], list[tuple[int, str]]] = {}
-    for i, last, organization, first in people:
-        blocks.setdefault((last, organization, first[:1]), []).append((i, first))
-    for (_, organization, _), members in blocks.items():
-        if len(members) < 2:
-            continue
-        reason = "similar name, same organization" if organization else "similar name, no organization"
-        for n, (a, name_a) in enumerate(members):
-            for b, name_b in members[n + 1:]:
-                if (contact_id is None or contact_id in (a, b)) and _similar_first_names(name_a, name_b):
-                    link(a, b, reason)
+    with its square; people come in last-name order, so one last name's blocks are held at a time."""
+    for _, namesakes in groupby(people, key=lambda person: person[1]):
+        blocks: dict[tuple[int | None, str], list[tuple[int, str]]] = {}
+        for i, _, organization, first in namesakes:
+            blocks.setdefault((organization, first[:1]), []).append((i, first))
+        for (organization, _), members in blocks.items():
+            reason = "similar name, same organization" if organization else "similar name, no organization"
+            for n, (a, name_a) in enumerate(members):
+                for b, name_b in members[n + 1:]:
+                    if (contact_id is None or contact_id in (a, b)) and _similar_first_names(name_a, name_b):
+                        link(a, b, reason)
 
 
 def _distinct(items: list[dict], key) -> list[dict]:

@@ -114,9 +114,12 @@ class Queries(Notes, Organizations):
             return None
         return sum(self._repo.count_key(f"{kind}.division", division) for kind in RecordKind)
 
-    @reads
     def lookup(self, actor: Actor, value: str) -> Lookup:
-        """What an agent types: a phone number in any format, an email, a @handle, or words to search for."""
+        """What an agent types: a phone number in any format, an email, a @handle, or words to search for.
+
+        Not on one snapshot (``@reads``), on purpose: it reads keys, then the records they name, and a record
+        removed in between is simply not found. A snapshot would cost a server store a round trip more on the
+        hottest path there is (a caller on the line)."""
         found = search.lookup(self._repo, value, self.region, self._policy.visible_divisions(actor))
         return Lookup(found.query, found.kind, found.normalized,
                       [c for c in self._in_order(RecordKind.contact, found.contact_ids) if isinstance(c, Contact)],

@@ -87,6 +87,19 @@ class PostgresRepository:
             yield
 
     @contextmanager
+    def filling(self) -> Iterator[None]:
+        """One transaction that fills a store (a migration, a first load): the key indexes are built once at its
+        end, many times faster than keeping them up to date row by row. Others wait for it to end (what it fills
+        is not to be read half-filled)."""
+        with self.transaction():
+            self._execute("SET LOCAL maintenance_work_mem = '512MB'")
+            self._execute("ALTER TABLE index_keys DROP CONSTRAINT index_keys_pkey")
+            self._execute("DROP INDEX index_keys_by_id")
+            yield
+            self._execute("ALTER TABLE index_keys ADD PRIMARY KEY (idx, key, id)")
+            self._execute("CREATE INDEX index_keys_by_id ON index_keys (id, idx, key)")
+
+    @contextmanager
     def reading(self) -> Iterator[None]:
         """Several reads on one snapshot of the database."""
         with self._connections.transaction(read_only=True):
@@ -211,18 +224,23 @@ class PostgresRepository:
         return {row[0] for row in self._all("SELECT id FROM index_keys WHERE idx = %s AND key LIKE %s",
                                             (index, like(prefix)))}
 
-    def ids_in_order(self, index: str) -> list[int]:
-        return [row[0] for row in self._all("SELECT id FROM index_keys WHERE idx = %s ORDER BY key, id", (index,))]
-
     def shared_keys(self, index: str) -> list[tuple[str, set[int]]]:
         rows = self._all("SELECT key, array_agg(id) FROM index_keys WHERE idx = %s GROUP BY key HAVING count(*) > 1 "
                          "ORDER BY key", (index,))
         return [(key, set(ids)) for key, ids in rows]
 
-    def keys(self, index: str) -> list[tuple[str, tuple[int, ...]]]:
-        rows = self._all("SELECT key, array_agg(id ORDER BY id) FROM index_keys WHERE idx = %s GROUP BY key "
-                         "ORDER BY key", (index,))
-        return [(key, tuple(ids)) for key, ids in rows]
+    def ordered_keys(self, index: str, after: tuple[str, int] | None, limit: int) -> list[tuple[str, int]]:
+        past = "AND (key, id) > (%s, %s) " if after is not None else ""
+        rows = self._all(f"SELECT key, id FROM index_keys WHERE idx = %s {past}ORDER BY key, id LIMIT %s",
+                         (index, *(after or ()), limit))
+        return [(key, record_id) for key, record_id in rows]
+
+    def keys_of(self, index: str, record_ids: Iterable[int]) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        for record_id, key in self._all("SELECT id, key FROM index_keys WHERE id = ANY(%s) AND idx = %s ORDER BY key",
+                                        (list(record_ids), index)):
+            found.setdefault(record_id, []).append(key)
+        return found
 
     def count_key(self, index: str, key: str) -> int:
         return int(self._one("SELECT count(*) FROM index_keys WHERE idx = %s AND key = %s", (index, key)) or 0)
