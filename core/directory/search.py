@@ -137,7 +137,8 @@ def matching(repo: Repository, kind: str, query: str, region: str, divisions: se
     terms = sorted(set(words(query)), key=len, reverse=True)  # longer words narrow fastest
     if not terms:
         return AnyOf(())
-    return both(All(tuple(_term(kind, term, divisions) for term in terms)), visible)
+    words_matched = [_term(kind, term, divisions) for term in terms]
+    return both(words_matched[0] if len(words_matched) == 1 else All(tuple(words_matched)), visible)
 
 
 def search(

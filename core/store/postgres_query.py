@@ -151,16 +151,22 @@ class Evaluator:
         if condition is None:
             return KeysetListing(self._run, order, None, total())
         found = self.narrow(condition)
-        if found is None and isinstance(condition, All):
-            # Every word is common ("ann lee" at a million contacts) but few records have them all: the first word's
-            # matches checked for the rest find them faster than walking the whole list in name order.
-            found = self._first(condition, FEW_OF_MANY, intersect=True)
-            found = found if len(found) <= FEW_OF_MANY else None
+        if found is None and isinstance(condition, All) and len(condition.parts) > 1:
+            # Every word is common ("ann lee" at a million contacts) but few records have them all: each word's
+            # matches read whole and intersected by hashing find them faster than walking the list in name order.
+            rows, params = self._rows(condition, intersect=True)
+            ordered = self._run(f"SELECT o.id FROM index_keys o WHERE o.idx = %s AND o.id IN (SELECT id FROM ({rows}) m "
+                                f"LIMIT {FEW_OF_MANY + 1}) ORDER BY o.key, o.id", (order, *params))
+            if len(ordered) <= FEW_OF_MANY:
+                return ListedIds([row[0] for row in ordered])
         if found is not None:
-            rows = self._run("SELECT id FROM index_keys WHERE idx = %s AND id = ANY(%s) ORDER BY key, id",
-                             (order, list(found)))
-            return ListedIds([row[0] for row in rows])
+            return self._ordered(order, found)
         return KeysetListing(self._run, order, predicate(condition, "o.id"), None, self._rows(condition))
+
+    def _ordered(self, order: str, found: set[int]) -> Listing:
+        rows = self._run("SELECT id FROM index_keys WHERE idx = %s AND id = ANY(%s) ORDER BY key, id",
+                         (order, list(found)))
+        return ListedIds([row[0] for row in rows])
 
 
 class KeysetListing(Windows):
