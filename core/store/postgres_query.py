@@ -1,10 +1,10 @@
 """Conditions (``core.store.conditions``) as SQL over the PostgreSQL store's ``index_keys`` table, and listings
 that page through an index by its key (keyset), so that no read holds a table's ids.
 
-A condition is answered one of two ways. When some part of it matches few documents (``NARROW`` or fewer: a
-name, a number, a small division), those are fetched and the rest of the condition is checked on them alone. When
-every part matches many (a one-letter word at ten million contacts), the index the answer is ordered by is walked
-and each document on the way is checked with index probes: the matches are then dense, so a page is found after
+A condition is answered one of two ways. When some part of it matches no more than ``NARROW`` documents (a name,
+a number, a division), those are fetched and the rest of the condition is checked on them alone. When every part
+matches more (a one-letter word at a million contacts), the index the answer is ordered by is walked and each
+document on the way is checked with index probes: such matches are spread along it, so a page is found after
 few steps."""
 
 from __future__ import annotations
@@ -16,7 +16,11 @@ from typing import Any
 
 from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, ListedIds, Listing, Prefix, Windows
 
-NARROW = 5000  # a part matching this many documents or fewer is fetched whole
+# A part matching this many documents or fewer is fetched whole (and sorted by the order index's keys for a
+# listing): walking the order index instead is fast only when matches are spread along it, and a name's matches sit
+# together (every "smith" after every name before it: seconds to reach at a million contacts).
+NARROW = 100_000
+PROBED = 5000  # documents few enough to check the rest of a condition on one by one
 FEW_OF_MANY = 20_000  # the matches of common words together, fetched whole if no more than this
 PAGE = 200  # rows a listing reads at a time
 PAGES_HELD = 500
@@ -72,9 +76,12 @@ class Evaluator:
         if isinstance(condition, Ids):
             return set(condition.ids) if len(condition.ids) <= cap else None
         if isinstance(condition, (Key, Prefix)):
+            # a document has a key once, but a prefix may match several of its keys ("smith" and "smith12@…")
+            limit = cap + 1 if isinstance(condition, Key) else 2 * cap + 1
             where, params = _leaf(condition)
-            rows = self._run(f"SELECT id FROM index_keys WHERE {where} LIMIT %s", (*params, cap + 1))
-            return {row[0] for row in rows} if len(rows) <= cap else None
+            rows = self._run(f"SELECT id FROM index_keys WHERE {where} LIMIT %s", (*params, limit))
+            keyed = {row[0] for row in rows}
+            return keyed if len(rows) < limit and len(keyed) <= cap else None
         if isinstance(condition, Linked):
             targets = self.narrow(condition.target, cap)
             if targets is None:
@@ -83,19 +90,24 @@ class Evaluator:
                              (condition.index, [str(t) for t in targets], cap + 1))
             return {row[0] for row in rows} if len(rows) <= cap else None
         if isinstance(condition, AnyOf):
-            found: set[int] = set()
+            either: set[int] = set()
             for part in condition.parts:
                 ids = self.narrow(part, cap)
                 if ids is None:
                     return None
-                found |= ids
-            return found if len(found) <= cap else None
-        parts = sorted(condition.parts, key=lambda p: not isinstance(p, Ids))
-        for n, part in enumerate(parts):
-            driver = self.narrow(part, cap)
-            if driver is not None:
-                return self.among(All(tuple(parts[:n] + parts[n + 1:])), driver)
-        return None
+                either |= ids
+            return either if len(either) <= cap else None
+        found: set[int] | None = None
+        checked: list[Condition] = []  # parts checked on the documents found, one by one
+        for part in sorted(condition.parts, key=lambda p: not isinstance(p, Ids)):
+            ids = None if found is not None and len(found) <= PROBED else self.narrow(part, cap)
+            if ids is None:
+                checked.append(part)
+            else:
+                found = ids if found is None else found & ids  # two common names together: a hash each
+        if found is None:
+            return None
+        return self.among(All(tuple(checked)), found) if checked else found
 
     def among(self, condition: Condition, ids: set[int]) -> set[int]:
         """Those of ``ids`` that match ``condition``."""

@@ -33,6 +33,7 @@ from tui.widgets.search_box import SearchBox
 
 CHANGES_EVERY = 1.0  # seconds between looks for other processes' changes
 DETAIL_PAUSE = 0.1  # seconds the cursor rests before the highlighted record is loaded in full
+SCREENFUL = 100  # lines of a list read with its search (more than a screen shows)
 COUNT_CAP = 100_000  # matches a list counts before it says "more than"
 TYPING_PAUSE_S = 0.3  # typing stops this long before a search too broad to count at once is counted
 
@@ -102,6 +103,7 @@ class MainScreen(Screen):
     def run_search(self, query: str, keep: int | None = None, at: int = 0) -> None:
         kind = self.kind
         listing = session(self).directory.browse(session(self).actor, kind, query)
+        listing.window(max(at - SCREENFUL, 0), at + SCREENFUL)  # read here: drawing it need not wait for a server
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.show_results, kind, query, listing, keep, at)
 
