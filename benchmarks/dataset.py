@@ -33,6 +33,12 @@ def typed(e164: str, style: int) -> str:
             f"1-{n[:3]}-{n[3:6]}-{n[6:]}"][style % 5]
 
 
+# The custom fields the contacts below carry, as a directory declares them before they are loaded.
+FIELDS = ({"key": "customer_id", "label": "Customer ID", "type": "identifier"},
+          {"key": "tier", "label": "Tier", "type": "enum",
+           "options": [{"value": v} for v in ("Gold", "Silver", "Bronze")]})
+
+
 def contact(i: int) -> dict:
     rng = random.Random(i)
     first, last = rng.choice(FIRST), rng.choice(LAST)

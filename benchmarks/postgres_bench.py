@@ -66,9 +66,8 @@ def build_postgres(data_dir: Path, size: int) -> dict:
     started = time.perf_counter()
     directory = open_directory(data_dir)
     admin = Actor("bench")
-    directory.add_custom_field(admin, "contact", {"key": "customer_id", "label": "Customer ID", "type": "identifier"})
-    directory.add_custom_field(admin, "contact", {"key": "tier", "label": "Tier", "type": "enum",
-                                                  "options": [{"value": v} for v in ("Gold", "Silver", "Bronze")]})
+    for field in dataset.FIELDS:
+        directory.add_custom_field(admin, "contact", field)
     store = directory._repo  # the dataset goes straight into the store, as a migration does
     with store.filling():
         store.load("organizations", [(i, dataset.organization(i)) for i in range(1, 51)])

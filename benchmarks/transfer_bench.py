@@ -57,10 +57,8 @@ def _directory(data_dir: Path):
     directory = open_directory(data_dir)
     admin = Actor("bench")
     if not directory.schema("contact").fields:
-        directory.add_custom_field(admin, "contact", {"key": "customer_id", "label": "Customer ID",
-                                                      "type": "identifier"})
-        directory.add_custom_field(admin, "contact", {"key": "tier", "label": "Tier", "type": "enum",
-                                                      "options": [{"value": v} for v in ("Gold", "Silver", "Bronze")]})
+        for field in dataset.FIELDS:
+            directory.add_custom_field(admin, "contact", field)
     return directory, admin
 
 

@@ -5,6 +5,7 @@ front end pages through without holding every id."""
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -82,11 +83,11 @@ class Listing(Protocol):
     def chunks(self, size: int) -> Iterator[list[int]]: ...
 
 
-class Windows:
+class Windows(ABC):
     """What every listing does with its windows."""
 
-    def window(self, start: int, stop: int) -> list[int]:
-        raise NotImplementedError
+    @abstractmethod
+    def window(self, start: int, stop: int) -> list[int]: ...
 
     def chunks(self, size: int) -> Iterator[list[int]]:
         """Every id, ``size`` at a time (an export's way through millions)."""
