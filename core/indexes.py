@@ -178,8 +178,8 @@ INDEXES: list[IndexSpec] = [
     IndexSpec("contact.email", "contacts", email_keys),
     IndexSpec("contact.social", "contacts", social_keys),
     IndexSpec("contact.last_name", "contacts", last_name_keys),
-    IndexSpec("contact.order", "contacts", contact_order_keys, ordered=True),
-    IndexSpec("organization.order", "organizations", organization_order_keys, ordered=True),
+    IndexSpec("contact.order", "contacts", contact_order_keys, ordered=True, sort_key=True),
+    IndexSpec("organization.order", "organizations", organization_order_keys, ordered=True, sort_key=True),
     IndexSpec("contact.organization", "contacts", organization_link_keys),
     IndexSpec("note.subject", "notes", lambda doc: [subject_key(doc["subject_kind"], doc["subject_id"])]),
     IndexSpec("interaction.contact", "interactions", lambda doc: [id_key(doc["contact_id"])]),
@@ -191,3 +191,4 @@ INDEXES: list[IndexSpec] = [
     IndexSpec("division.name", "divisions", lambda doc: [name_key(doc["name"])]),
     IndexSpec("delivery.key", "deliveries", lambda doc: [doc["key"]]),
 ]
+INDEX_TABLES = {spec.name: spec.table for spec in INDEXES}

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from core.errors import StoreError
-from core.indexes import INDEX_VERSION, INDEXES, UNREFERENCED_TABLES
+from core.indexes import INDEX_TABLES, INDEX_VERSION, INDEXES, UNREFERENCED_TABLES
 from core.store.conditions import Condition, ListedIds, Listing, SetEvaluator
 from core.store.table import ContactsDB
 
@@ -42,7 +42,7 @@ class Repository(Protocol):
     def ids(self, table: str) -> list[int]: ...
     def count(self, table: str) -> int: ...
     def find(self, index: str, key: str) -> set[int]: ...
-    def find_each(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], set[int]]: ...
+    def find_documents(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[int, dict]]: ...
     def find_prefix(self, index: str, prefix: str) -> set[int]: ...
     def shared_keys(self, index: str) -> list[tuple[str, set[int]]]: ...
     def ordered_keys(self, index: str, after: tuple[str, int] | None, limit: int) -> list[tuple[str, int]]: ...
@@ -120,9 +120,11 @@ class TinyDBRepository:
     def find(self, index: str, key: str) -> set[int]:
         return self._storage.find(index, key)
 
-    def find_each(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], set[int]]:
-        """``find`` for each (index, key): several lookups at once."""
-        return {(index, key): self._storage.find(index, key) for index, key in wanted}
+    def find_documents(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[int, dict]]:
+        """The documents filed under each (index, key), by id: several lookups and what they found, at once."""
+        with self.reading():
+            return {(index, key): self.get_many(INDEX_TABLES[index], sorted(self.find(index, key)))
+                    for index, key in wanted}
 
     def find_prefix(self, index: str, prefix: str) -> set[int]:
         return self._storage.find_prefix(index, prefix)

@@ -51,6 +51,21 @@ def test_a_database_newer_than_the_program_is_refused(postgres_url, tmp_path):
         open_directory(tmp_path / "unused", settings=settings(postgres_url))
 
 
+def test_a_database_of_schema_2_is_upgraded_and_lists_a_words_matches_in_name_order(postgres_url, tmp_path):
+    directory = open_directory(tmp_path / "unused", settings=settings(postgres_url))
+    made = {name: directory.create(ADMIN, "contact", {"first_name": name.split()[0], "last_name": name.split()[1]}).id
+            for name in ("Zed Smith", "Bo Smithers", "Ann Smith", "Cy Jones")}
+    directory.close()
+    with psycopg.connect(postgres_url, autocommit=True) as connection:  # as a program of schema 2 left it
+        connection.execute("ALTER TABLE index_keys DROP CONSTRAINT index_keys_pkey; "
+                           "ALTER TABLE index_keys DROP COLUMN sort; ALTER TABLE index_keys ADD PRIMARY KEY (idx, key, id); "
+                           "DELETE FROM contacts_schema WHERE version > 2")
+    directory = open_directory(tmp_path / "unused", settings=settings(postgres_url))
+    assert directory.browse(ADMIN, "contact", "smith").window(0, 10) == [made["Ann Smith"], made["Zed Smith"],
+                                                                        made["Bo Smithers"]]
+    directory.close()
+
+
 def test_an_unreachable_database_is_a_clear_error_without_the_password(tmp_path):
     url = "postgresql://contacts:s3cret-pass@127.0.0.1:1/none"
     with pytest.raises(StoreError) as refused:

@@ -46,6 +46,17 @@ def test_search_does_not_find_a_contact_through_an_invisible_organization(linked
     assert directory.lookup(HOME_VIEWER, "zenith").found is False
 
 
+def test_a_number_an_address_or_a_handle_finds_nothing_outside_ones_divisions(linked):
+    directory, zenith, _ = linked
+    lena = directory.create(ADMIN, "contact", {"first_name": "Lena", "last_name": "Abroad", "division": "EMEA",
+                                               "emails": [{"address": "lena@zenith.example"}],
+                                               "socials": [{"network": "twitter", "handle": "lena_z"}]})
+    for typed in ("+44 20 7946 0000", "lena@zenith.example", "@lena_z"):
+        seen = directory.lookup(ADMIN, typed)
+        assert [r.id for r in [*seen.contacts, *seen.organizations]] in ([zenith.id], [lena.id]), typed
+        assert directory.lookup(HOME_VIEWER, typed).found is False, typed
+
+
 def test_rows_cards_and_hits_never_name_the_invisible_organization(linked):
     directory, zenith, zed = linked
     [row] = directory.rows(HOME_VIEWER, "contact", [zed.id])

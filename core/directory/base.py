@@ -131,10 +131,13 @@ class Service:
         return record_kind.model.model_validate({**doc, "id": record_id}, context={"stored": True})
 
     def _load_many(self, kind: str, record_ids: Iterable[int]) -> list[Party]:
-        record_kind = RecordKind.of(kind)
-        docs = self._repo.get_many(record_kind.table, record_ids)
-        model = record_kind.model
-        return [model.model_validate({**doc, "id": i}, context={"stored": True}) for i, doc in docs.items()]
+        return self._parsed(kind, self._repo.get_many(RecordKind.of(kind).table, record_ids))
+
+    @staticmethod
+    def _parsed(kind: str, documents: dict[int, dict]) -> list[Party]:
+        """Stored documents (by id) as records, in their order."""
+        model = RecordKind.of(kind).model
+        return [model.model_validate({**doc, "id": i}, context={"stored": True}) for i, doc in documents.items()]
 
     def _visible(self, actor: Actor, record: Party) -> Party:
         if not self._sees(actor, record.division):

@@ -117,21 +117,14 @@ class Queries(Notes, Organizations):
     def lookup(self, actor: Actor, value: str) -> Lookup:
         """What an agent types: a phone number in any format, an email, a @handle, or words to search for.
 
-        Not on one snapshot (``@reads``), on purpose: it reads keys, then the records they name, and a record
-        removed in between is simply not found. A snapshot would cost a server store a round trip more on the
-        hottest path there is (a caller on the line)."""
+        Not on one snapshot (``@reads``), on purpose: a number is one question to the store, and a snapshot would
+        cost a server store a round trip more on the hottest path there is (a caller on the line)."""
         found = search.lookup(self._repo, value, self.region, self._policy.visible_divisions(actor))
         return Lookup(found.query, found.kind, found.normalized,
-                      [c for c in self._in_order(RecordKind.contact, found.contact_ids) if isinstance(c, Contact)],
-                      [o for o in self._in_order(RecordKind.organization, found.organization_ids)
+                      [c for c in self._parsed(RecordKind.contact, found.contacts) if isinstance(c, Contact)],
+                      [o for o in self._parsed(RecordKind.organization, found.organizations)
                        if isinstance(o, Organization)],
                       found.search)
-
-    def _in_order(self, kind: RecordKind, ids: list[int]) -> list[Party]:
-        if not ids:
-            return []
-        by_id = {r.id: r for r in self._load_many(kind, ids)}
-        return [by_id[i] for i in ids if i in by_id]
 
     @reads
     def search(self, actor: Actor, query: str, *, kinds: Iterable[str] = tuple(RecordKind),

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from core.indexes import TABLES, contact_terms, email_key, organization_terms
+from core.indexes import TABLES, contact_terms, division_keys, email_key, organization_terms
 from core.phones import digits_of, e164_candidates, looks_like_phone, parse_phone
 from core.repository import Repository
 from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, Prefix, both
@@ -53,14 +53,15 @@ class SearchResult:
 
 
 @dataclass(frozen=True)
-class LookupIds:
-    """What a lookup found: ``normalized`` is what was searched for (an E.164 number, an address, a handle)."""
+class LookupFound:
+    """What a lookup found, stored documents by id (in id order, or a search's): ``normalized`` is what was searched
+    for (an E.164 number, an address, a handle)."""
 
     query: str
     kind: Literal["phone", "email", "social", "search"]
     normalized: str
-    contact_ids: list[int] = field(default_factory=list)
-    organization_ids: list[int] = field(default_factory=list)
+    contacts: dict[int, dict] = field(default_factory=dict)
+    organizations: dict[int, dict] = field(default_factory=dict)
     search: SearchResult | None = None
 
 
@@ -78,11 +79,19 @@ def visible_only(repo: Repository, kind: str, ids: set[int], divisions: set[str]
     return repo.matching(All((Ids(frozenset(ids)), visible)))
 
 
-def phone_matches(repo: Repository, text: str, region: str, kinds: Iterable[str] = KINDS) -> tuple[str, dict[str, set[int]]]:
+def visible_documents(documents: dict[int, dict], divisions: set[str] | None) -> dict[int, dict]:
+    """Those of ``documents`` in ``divisions`` (None: all)."""
+    if divisions is None:
+        return documents
+    return {i: doc for i, doc in documents.items() if division_keys(doc)[0] in divisions}
+
+
+def phone_matches(repo: Repository, text: str, region: str,
+                  kinds: Iterable[str] = KINDS) -> tuple[str, dict[str, dict[int, dict]]]:
     """Records owning the number ``text`` denotes, and the form it was searched in (E.164, or its digits)."""
     candidates, digits = list(e164_candidates(text, region)), digits_of(text)
-    every = repo.find_each([(f"{kind}.phone", c) for c in candidates for kind in kinds] +
-                           [(f"{kind}.digits", digits) for kind in kinds])  # one question to the store, not one each
+    every = repo.find_documents([(f"{kind}.phone", c) for c in candidates for kind in kinds] +
+                                [(f"{kind}.digits", digits) for kind in kinds])  # one question to the store
     for candidate in candidates:
         found = {kind: every[(f"{kind}.phone", candidate)] for kind in kinds}
         if any(found.values()):
@@ -90,28 +99,25 @@ def phone_matches(repo: Repository, text: str, region: str, kinds: Iterable[str]
     return parse_phone(text.strip(), region).e164 or digits, {kind: every[(f"{kind}.digits", digits)] for kind in kinds}
 
 
-def lookup(repo: Repository, value: str, region: str, divisions: set[str] | None) -> LookupIds:
+def lookup(repo: Repository, value: str, region: str, divisions: set[str] | None) -> LookupFound:
+    """What an agent types, answered in one question to the store when it is a number, an address or a handle
+    (a caller is on the line)."""
     text = value.strip()
     if "@" in text[1:] and " " not in text:
         address = email_key(text)
-        ids = visible_only(repo, "contact", repo.find("contact.email", address), divisions)
-        return LookupIds(value, "email", address, sorted(ids))
+        found = repo.find_documents([("contact.email", address)])[("contact.email", address)]
+        return LookupFound(value, "email", address, visible_documents(found, divisions))
     if text.startswith("@") and len(text) > 1 and " " not in text:
         handle = fold(text[1:])
-        ids = visible_only(repo, "contact", repo.find("contact.social", handle), divisions)
-        return LookupIds(value, "social", "@" + handle, sorted(ids))
+        found = repo.find_documents([("contact.social", handle)])[("contact.social", handle)]
+        return LookupFound(value, "social", "@" + handle, visible_documents(found, divisions))
     if looks_like_phone(text):
-        normalized, found = phone_matches(repo, text, region)
-        contacts = visible_only(repo, "contact", found["contact"], divisions)
-        organizations = visible_only(repo, "organization", found["organization"], divisions)
-        return LookupIds(value, "phone", normalized, sorted(contacts), sorted(organizations))
+        normalized, by_kind = phone_matches(repo, text, region)
+        return LookupFound(value, "phone", normalized, visible_documents(by_kind["contact"], divisions),
+                           visible_documents(by_kind["organization"], divisions))
     result = search(repo, text, divisions, region=region)
-    return LookupIds(
-        value, "search", text,
-        [h.id for h in result.hits if h.kind == "contact"],
-        [h.id for h in result.hits if h.kind == "organization"],
-        result,
-    )
+    documents = {kind: repo.get_many(TABLES[kind], [h.id for h in result.hits if h.kind == kind]) for kind in KINDS}
+    return LookupFound(value, "search", text, documents["contact"], documents["organization"], result)
 
 
 def _term(kind: str, term: str, divisions: set[str] | None) -> Condition:

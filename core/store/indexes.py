@@ -15,12 +15,14 @@ KeysOf = Callable[[dict], Iterable[str]]
 
 @dataclass(frozen=True)
 class IndexSpec:
-    """``keys`` maps a document to its index keys; ``ordered`` keeps keys sorted so prefixes can be searched."""
+    """``keys`` maps a document to its index keys; ``ordered`` keeps keys sorted so prefixes can be searched;
+    ``sort_key``: the one key is the document's place in its table's name order (what lists are ordered by)."""
 
     name: str
     table: str
     keys: KeysOf
     ordered: bool = False
+    sort_key: bool = False
 
 
 class Index:

@@ -1,11 +1,15 @@
 """Conditions (``core.store.conditions``) as SQL over the PostgreSQL store's ``index_keys`` table, and listings
-that page through an index by its key (keyset), so that no read holds a table's ids.
+that page through them in name order by their sort keys (keyset), so that no read holds a table's ids.
 
 A condition is answered one of two ways. When some part of it matches no more than ``NARROW`` documents (a name,
 a number, a division), those are fetched and the rest of the condition is checked on them alone. When every part
 matches more (a one-letter word at a million contacts), the index the answer is ordered by is walked and each
 document on the way is checked with index probes: such matches are spread along it, so a page is found after
-few steps."""
+few steps.
+
+A listing of what one word (or a number, or a linked record) matches reads its pages straight from those keys'
+rows, which carry their document's sort key: the few hundred thousand rows of a common name are ordered without
+visiting the documents or the order index."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, Liste
 NARROW = 100_000
 PROBED = 5000  # documents few enough to check the rest of a condition on one by one
 FEW_OF_MANY = 20_000  # the matches of common words together, fetched whole if no more than this
+SORTED = 2 * NARROW  # the most key rows a listing orders itself; past this, it walks the order index
 PAGE = 200  # rows a listing reads at a time
 PAGES_HELD = 500
 
@@ -161,7 +166,15 @@ class Evaluator:
 
     def listing(self, order: str, condition: Condition | None, total: Callable[[], int]) -> Listing:
         if condition is None:
-            return KeysetListing(self._run, order, None, total())
+            return KeysetListing(self._run, _walked(order, None), total())
+        matches = self._sorted(order, condition)
+        if matches is not None:
+            rows, params = matches
+            counted = self._run(f"SELECT count(*) FROM (SELECT 1 FROM ({rows}) r LIMIT {SORTED + 1}) c", params)
+            if counted[0][0] <= SORTED:
+                return KeysetListing(self._run, (f"SELECT r.sort AS key, r.id FROM ({rows}) r", params), None,
+                                     matches, repeats=True)
+            return KeysetListing(self._run, _walked(order, predicate(condition, "o.id")), None, matches)
         found = self.narrow(condition)
         if found is None and isinstance(condition, All) and len(condition.parts) > 1:
             # Every word is common ("ann lee" at a million contacts) but few records have them all: each word's
@@ -173,7 +186,29 @@ class Evaluator:
                 return ListedIds([row[0] for row in ordered])
         if found is not None:
             return self._ordered(order, found)
-        return KeysetListing(self._run, order, predicate(condition, "o.id"), None, self._rows(condition))
+        return KeysetListing(self._run, _walked(order, predicate(condition, "o.id")), None, self._rows(condition))
+
+    def _sorted(self, order: str, condition: Condition) -> Sql | None:
+        """A statement giving the sort key and id of each document matching ``condition`` (some more than once),
+        from the rows of its keys alone; None for conditions that need several parts to hold (``All``)."""
+        if isinstance(condition, Ids):
+            return ("SELECT key AS sort, id FROM index_keys WHERE idx = %s AND id = ANY(%s::bigint[])",
+                    (order, list(condition.ids)))
+        if isinstance(condition, (Key, Prefix)):
+            where, params = _leaf(condition)
+            return f"SELECT sort, id FROM index_keys WHERE {where}", params
+        if isinstance(condition, Linked):
+            target, params = self._rows(condition.target)
+            return (f"SELECT l.sort, l.id FROM index_keys l WHERE l.idx = %s AND l.key IN (SELECT t.id::text FROM "
+                    f"({target}) t)", (condition.index, *params))
+        if isinstance(condition, AnyOf):
+            parts = [self._sorted(order, part) for part in condition.parts]
+            if any(part is None for part in parts):
+                return None
+            sqls = [part for part in parts if part is not None] or [("SELECT NULL AS sort, NULL::bigint AS id "
+                                                                     "LIMIT 0", ())]
+            return " UNION ALL ".join(f"({sql})" for sql, _ in sqls), tuple(p for _, ps in sqls for p in ps)
+        return None
 
     def _ordered(self, order: str, found: set[int]) -> Listing:
         # Typed, the ids are a hashed set to the planner: for tens of thousands it reads the order index through
@@ -183,14 +218,22 @@ class Evaluator:
         return ListedIds([row[0] for row in rows])
 
 
-class KeysetListing(Windows):
-    """A listing read a page at a time by the order index's key: the page after one already read starts past its
-    last key, the one before ends before its first, so moving through the list costs a page however far down it
-    is. A jump (the last line, a scrollbar dragged) starts from the nearer end. The number of matches is known when
-    it is cheap to count (no condition) or once the last page has been read."""
+def _walked(order: str, where: Sql | None) -> Sql:
+    """The rows of the order index ``order`` (the documents matching ``where``), as a listing reads them."""
+    condition, params = where or ("TRUE", ())
+    return f"SELECT o.key, o.id FROM index_keys o WHERE o.idx = %s AND {condition}", (order, *params)
 
-    def __init__(self, run: Run, order: str, where: Sql | None, total: int | None, matches: Sql | None = None):
-        self._run, self._order, self._where, self._total, self._matches = run, order, where, total, matches
+
+class KeysetListing(Windows):
+    """A listing read a page at a time from ``source``'s rows (a sort key and an id; with ``repeats``, a document
+    may come up more than once) in their order: the page after one already read starts past its last key, the one
+    before ends before its first, so moving through the list costs a page however far down it is. A jump (the last
+    line, a scrollbar dragged) starts from the nearer end. The number of matches is known when it is cheap to count
+    (no condition), once counted from ``matches`` (rows with the ids matching), or once the last page is read."""
+
+    def __init__(self, run: Run, source: Sql, total: int | None, matches: Sql | None = None, *,
+                 repeats: bool = False):
+        self._run, self._source, self._total, self._matches, self._repeats = run, source, total, matches, repeats
         self._pages: OrderedDict[int, list[tuple[str, int]]] = OrderedDict()
         self._furthest = -1  # the last page read
 
@@ -218,13 +261,12 @@ class KeysetListing(Windows):
 
     def position(self, record_id: int) -> int | None:
         """Where ``record_id`` is (counting the rows before it: the further down, the slower), or None."""
-        where, params = self._where or ("TRUE", ())
-        rows = self._run(f"SELECT o.key FROM index_keys o WHERE o.idx = %s AND o.id = %s AND {where}",
-                         (self._order, record_id, *params))
+        source, params = self._source
+        rows = self._run(f"SELECT s.key FROM ({source}) s WHERE s.id = %s LIMIT 1", (*params, record_id))
         if not rows:
             return None
-        before = self._run(f"SELECT count(*) FROM index_keys o WHERE o.idx = %s AND (o.key, o.id) < (%s, %s) "
-                           f"AND {where}", (self._order, rows[0][0], record_id, *params))
+        before = self._run(f"SELECT count(DISTINCT s.id) FROM ({source}) s WHERE (s.key, s.id) < (%s, %s)",
+                           (*params, rows[0][0], record_id))
         return int(before[0][0])
 
     def window(self, start: int, stop: int) -> list[int]:
@@ -266,15 +308,16 @@ class KeysetListing(Windows):
 
     def _read(self, *, after: tuple[str, int] | None = None, before: tuple[str, int] | None = None,
               skip: int = 0, from_end: int | None = None, count: int | None = None) -> list[tuple[str, int]]:
-        where, params = self._where or ("TRUE", ())
-        sql = f"SELECT o.key, o.id FROM index_keys o WHERE o.idx = %s AND {where}"
-        args: tuple[Any, ...] = (self._order, *params)
+        source, params = self._source
+        sql, args = f"SELECT s.key, s.id FROM ({source}) s WHERE TRUE", params
         if after is not None:
-            sql, args = sql + " AND (o.key, o.id) > (%s, %s)", (*args, *after)
+            sql, args = sql + " AND (s.key, s.id) > (%s, %s)", (*args, *after)
         if before is not None:
-            sql, args = sql + " AND (o.key, o.id) < (%s, %s)", (*args, *before)
+            sql, args = sql + " AND (s.key, s.id) < (%s, %s)", (*args, *before)
+        if self._repeats:
+            sql += " GROUP BY s.key, s.id"
         descending = before is not None or from_end is not None
-        sql += " ORDER BY o.key DESC, o.id DESC" if descending else " ORDER BY o.key, o.id"
+        sql += " ORDER BY s.key DESC, s.id DESC" if descending else " ORDER BY s.key, s.id"
         sql += " LIMIT %s OFFSET %s"
         args = (*args, PAGE if count is None else count, from_end if from_end is not None else skip)
         rows = [(row[0], row[1]) for row in self._run(sql, args)]
