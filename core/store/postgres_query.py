@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, ListedIds, Listing, Prefix, Windows
+from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, ListedIds, Listing, Prefix, Windows, linked_key
 
 # A part matching this many documents or fewer is fetched whole (and sorted by the order index's keys for a
 # listing): walking the order index instead is fast only when matches are spread along it, and a name's matches sit
@@ -26,8 +26,10 @@ from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, Liste
 NARROW = 100_000
 PROBED = 5000  # documents few enough to check the rest of a condition on one by one
 FEW_OF_MANY = 20_000  # the matches of common words together, fetched whole if no more than this
-SORTED = 2 * NARROW  # the most key rows a listing orders itself; past this, it walks the order index
 PAGE = 200  # rows a listing reads at a time
+WALKED = 8 * PAGE  # a listing walks the order index if a page of matches is found this soon
+LINKED = 1000  # linked records matching no more than this are looked up by their ids
+REPEATS = 4  # rows read for each document wanted where a document may come up under several keys
 PAGES_HELD = 500
 
 Run = Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]]
@@ -44,28 +46,98 @@ def _leaf(condition: Key | Prefix, alias: str = "") -> Sql:
     return f"{alias}idx = %s AND {alias}key LIKE %s", (condition.index, like(condition.prefix))
 
 
-def predicate(condition: Condition, id_sql: str, aliases: itertools.count | None = None) -> Sql:
-    """SQL true for the document whose id is ``id_sql`` if it matches: index probes by id (``index_keys_by_id``)."""
+def _linked_keys(targets: Ids) -> list[str]:
+    return [linked_key(i) for i in targets.ids]
+
+
+def _linked(condition: Linked, columns: str) -> Sql:
+    """``columns`` of the rows of ``condition.index`` whose key names a document matching its target."""
+    if isinstance(condition.target, Ids):
+        return (f"SELECT {columns} FROM index_keys l WHERE l.idx = %s AND l.key = ANY(%s::text[])",
+                (condition.index, _linked_keys(condition.target)))
+    target, params = id_rows(condition.target)
+    return (f"SELECT {columns} FROM index_keys l WHERE l.idx = %s AND l.key IN (SELECT t.id::text FROM ({target}) t)",
+            (condition.index, *params))
+
+
+def _probe(alias: str, id_sql: str, where: str, probed: bool) -> str:
+    if not probed:
+        return f"EXISTS (SELECT 1 FROM index_keys {alias} WHERE {alias}.id = {id_sql} AND {where})"
+    # OFFSET 0 keeps the planner from turning the probe into a join, and "id >= 0" (the outer row mentioned once
+    # more) from hashing it: either reads every matching key first (seconds for a one-letter word at millions of
+    # records) where a listing checks a few hundred documents.
+    return f"EXISTS (SELECT 1 FROM index_keys {alias} WHERE {alias}.id = {id_sql} AND {id_sql} >= 0 AND {where} OFFSET 0)"
+
+
+def predicate(condition: Condition, id_sql: str, aliases: itertools.count | None = None, *, probed: bool = True) -> Sql:
+    """SQL true for the document whose id is ``id_sql`` if it matches: index probes by id (``index_keys_by_id``),
+    or, not ``probed``, whatever the planner makes of them (a join, when every matching document is wanted)."""
     aliases = aliases if aliases is not None else itertools.count()
     if isinstance(condition, Ids):
         return f"{id_sql} = ANY(%s)", (list(condition.ids),)
     if isinstance(condition, (Key, Prefix)):
         alias = f"p{next(aliases)}"
         where, params = _leaf(condition, f"{alias}.")
-        # "id >= 0" mentions the outer row once more: the planner then probes by id row by row, instead of reading
-        # every matching key into a hash first (seconds for a one-letter word at millions of records).
-        return (f"EXISTS (SELECT 1 FROM index_keys {alias} WHERE {alias}.id = {id_sql} AND {id_sql} >= 0 AND "
-                f"{where})", params)
+        return _probe(alias, id_sql, where, probed), params
     if isinstance(condition, Linked):
         alias = f"p{next(aliases)}"
-        inner, params = predicate(condition.target, f"{alias}.key::bigint", aliases)
-        return (f"EXISTS (SELECT 1 FROM index_keys {alias} WHERE {alias}.id = {id_sql} AND {id_sql} >= 0 AND "
-                f"{alias}.idx = %s AND {inner})", (condition.index, *params))
+        if isinstance(condition.target, Ids):
+            # compared as an expression, the document's one link is checked against the ids; as the key column,
+            # the index would be searched once for each id
+            inner, params = f"{alias}.key || '' = ANY(%s::text[])", (_linked_keys(condition.target),)
+        else:
+            inner, params = predicate(condition.target, f"{alias}.key::bigint", aliases, probed=probed)
+        return _probe(alias, id_sql, f"{alias}.idx = %s AND {inner}", probed), (condition.index, *params)
     joiner = " AND " if isinstance(condition, All) else " OR "
-    parts = [predicate(part, id_sql, aliases) for part in condition.parts]
+    parts = [predicate(part, id_sql, aliases, probed=probed) for part in condition.parts]
     if not parts:
         return ("TRUE" if isinstance(condition, All) else "FALSE"), ()
     return "(" + joiner.join(sql for sql, _ in parts) + ")", tuple(p for _, params in parts for p in params)
+
+
+def id_rows(condition: Condition, intersect: bool = False) -> Sql:
+    """A statement giving the ids matching ``condition`` (some more than once), driven by its first part.
+    ``intersect``: the parts of ``All`` are each read whole and intersected by hashing (each part's document
+    checked for the others is slower when all are common)."""
+    if isinstance(condition, Ids):
+        return "SELECT unnest(%s::bigint[]) AS id", (list(condition.ids),)
+    if isinstance(condition, (Key, Prefix)):
+        where, params = _leaf(condition)
+        return f"SELECT id FROM index_keys WHERE {where}", params
+    if isinstance(condition, Linked):
+        return _linked(condition, "l.id")
+    if isinstance(condition, AnyOf):
+        parts = [id_rows(part) for part in condition.parts] or [("SELECT NULL::bigint AS id LIMIT 0", ())]
+        return " UNION ALL ".join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
+    if intersect and len(condition.parts) > 1:
+        parts = [id_rows(part) for part in condition.parts]
+        return " INTERSECT ".join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
+    first, rest = condition.parts[0], All(condition.parts[1:])
+    driver, params = id_rows(first)
+    where, more = predicate(rest, "d.id") if rest.parts else ("TRUE", ())
+    return f"SELECT d.id FROM ({driver}) d WHERE {where}", (*params, *more)
+
+
+def sorted_rows(order: str, condition: Condition) -> Sql:
+    """A statement giving the sort key (as ``key``) and id of each document matching ``condition`` (some more than
+    once), from the rows of its keys, which carry it. ``All``'s first part gives the rows, which must match the
+    others (the planner chooses how: hashing the others' keys is faster than a probe per row while they are few)."""
+    if isinstance(condition, Ids):
+        return "SELECT key, id FROM index_keys WHERE idx = %s AND id = ANY(%s::bigint[])", (order, list(condition.ids))
+    if isinstance(condition, (Key, Prefix)):
+        where, params = _leaf(condition)
+        return f"SELECT sort AS key, id FROM index_keys WHERE {where}", params
+    if isinstance(condition, Linked):
+        return _linked(condition, "l.sort AS key, l.id")
+    if isinstance(condition, AnyOf):
+        parts = [sorted_rows(order, part) for part in condition.parts] or [
+            ("SELECT NULL AS key, NULL::bigint AS id LIMIT 0", ())]
+        return " UNION ALL ".join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
+    if not condition.parts:  # all of nothing: every document
+        return "SELECT key, id FROM index_keys WHERE idx = %s", (order,)
+    driver, params = sorted_rows(order, condition.parts[0])
+    where, more = predicate(All(condition.parts[1:]), "d.id", probed=False)
+    return f"SELECT d.key, d.id FROM ({driver}) d WHERE {where}", (*params, *more)
 
 
 class Evaluator:
@@ -129,10 +201,8 @@ class Evaluator:
         return found if found is not None else self._first(condition, cap)
 
     def _first(self, condition: Condition, cap: int | None, *, intersect: bool = False) -> set[int]:
-        """Every id matching ``condition``, or the first ``cap + 1`` found. ``intersect``: the parts of ``All`` are
-        each read whole and intersected by hashing (each part's document checked for the others is slower when all
-        are common)."""
-        rows_sql, params = self._rows(condition, intersect)
+        """Every id matching ``condition``, or the first ``cap + 1`` found (``intersect`` as for ``id_rows``)."""
+        rows_sql, params = id_rows(condition, intersect)
         limit = None if cap is None else 2 * (cap + 1)
         while True:
             sql = rows_sql if limit is None else f"{rows_sql} LIMIT {limit}"
@@ -142,73 +212,67 @@ class Evaluator:
                 return found
             limit *= 4  # the same documents came up under several keys: read further
 
-    def _rows(self, condition: Condition, intersect: bool = False) -> Sql:
-        """A statement giving the ids matching ``condition`` (some more than once), driven by its first part."""
-        if isinstance(condition, Ids):
-            return "SELECT unnest(%s::bigint[]) AS id", (list(condition.ids),)
-        if isinstance(condition, (Key, Prefix)):
-            where, params = _leaf(condition)
-            return f"SELECT id FROM index_keys WHERE {where}", params
+    def resolved(self, condition: Condition) -> Condition:
+        """``condition`` with what a linked record must match replaced by the ids of the few that do (a word
+        matches a handful of organizations, not the million contacts that probes would check it for), and with
+        what matches nothing left out."""
         if isinstance(condition, Linked):
-            target, params = self._rows(condition.target)
-            return (f"SELECT l.id FROM index_keys l WHERE l.idx = %s AND l.key IN (SELECT t.id::text FROM "
-                    f"({target}) t)", (condition.index, *params))
+            targets = self.narrow(condition.target, LINKED)
+            if targets is None:
+                return condition
+            return Linked(condition.index, Ids(frozenset(targets))) if targets else AnyOf(())
         if isinstance(condition, AnyOf):
-            parts = [self._rows(part) for part in condition.parts] or [("SELECT NULL::bigint AS id LIMIT 0", ())]
-            return " UNION ALL ".join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
-        if intersect and len(condition.parts) > 1:
-            parts = [self._rows(part) for part in condition.parts]
-            return " INTERSECT ".join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
-        first, rest = condition.parts[0], All(condition.parts[1:])
-        driver, params = self._rows(first)
-        where, more = predicate(rest, "d.id") if rest.parts else ("TRUE", ())
-        return f"SELECT d.id FROM ({driver}) d WHERE {where}", (*params, *more)
+            parts = tuple(part for part in map(self.resolved, condition.parts) if part != AnyOf(()))
+            return parts[0] if len(parts) == 1 else AnyOf(parts)
+        if isinstance(condition, All):
+            return All(tuple(map(self.resolved, condition.parts)))
+        return condition
 
     def listing(self, order: str, condition: Condition | None, total: Callable[[], int]) -> Listing:
         if condition is None:
             return KeysetListing(self._run, _walked(order, None), total())
+        condition = self.resolved(condition)
+        where, params = predicate(condition, "o.id")
+        first = self._run(f"SELECT o.key, o.id FROM (SELECT key, id FROM index_keys WHERE idx = %s ORDER BY key, id "
+                          f"LIMIT {WALKED}) o WHERE {where} ORDER BY o.key, o.id LIMIT {PAGE}", (order, *params))
+        if len(first) == PAGE:  # matches are many and spread along the list: walking it finds each page at once
+            return KeysetListing(self._run, _walked(order, (where, params)), None, id_rows(condition),
+                                 first=[(key, record_id) for key, record_id in first])
         matches = self._sorted(order, condition)
         if matches is not None:
-            rows, params = matches
-            counted = self._run(f"SELECT count(*) FROM (SELECT 1 FROM ({rows}) r LIMIT {SORTED + 1}) c", params)
-            if counted[0][0] <= SORTED:
-                return KeysetListing(self._run, (f"SELECT r.sort AS key, r.id FROM ({rows}) r", params), None,
-                                     matches, repeats=True)
-            return KeysetListing(self._run, _walked(order, predicate(condition, "o.id")), None, matches)
+            listing = KeysetListing(self._run, matches, None, matches, repeats=True)
+            listing.window(0, PAGE)  # wanted next anyway; a short first page makes the listing complete (counted)
+            return listing
         found = self.narrow(condition)
         if found is None and isinstance(condition, All) and len(condition.parts) > 1:
             # Every word is common ("ann lee" at a million contacts) but few records have them all: each word's
             # matches read whole and intersected by hashing find them faster than walking the list in name order.
-            rows, params = self._rows(condition, intersect=True)
+            rows, params = id_rows(condition, intersect=True)
             ordered = self._run(f"SELECT o.id FROM index_keys o WHERE o.idx = %s AND o.id IN (SELECT id FROM ({rows}) m "
                                 f"LIMIT {FEW_OF_MANY + 1}) ORDER BY o.key, o.id", (order, *params))
             if len(ordered) <= FEW_OF_MANY:
                 return ListedIds([row[0] for row in ordered])
         if found is not None:
             return self._ordered(order, found)
-        return KeysetListing(self._run, _walked(order, predicate(condition, "o.id")), None, self._rows(condition))
+        return KeysetListing(self._run, _walked(order, predicate(condition, "o.id")), None, id_rows(condition))
 
     def _sorted(self, order: str, condition: Condition) -> Sql | None:
-        """A statement giving the sort key and id of each document matching ``condition`` (some more than once),
-        from the rows of its keys alone; None for conditions that need several parts to hold (``All``)."""
-        if isinstance(condition, Ids):
-            return ("SELECT key AS sort, id FROM index_keys WHERE idx = %s AND id = ANY(%s::bigint[])",
-                    (order, list(condition.ids)))
-        if isinstance(condition, (Key, Prefix)):
-            where, params = _leaf(condition)
-            return f"SELECT sort, id FROM index_keys WHERE {where}", params
-        if isinstance(condition, Linked):
-            target, params = self._rows(condition.target)
-            return (f"SELECT l.sort, l.id FROM index_keys l WHERE l.idx = %s AND l.key IN (SELECT t.id::text FROM "
-                    f"({target}) t)", (condition.index, *params))
-        if isinstance(condition, AnyOf):
-            parts = [self._sorted(order, part) for part in condition.parts]
-            if any(part is None for part in parts):
-                return None
-            sqls = [part for part in parts if part is not None] or [("SELECT NULL AS sort, NULL::bigint AS id "
-                                                                     "LIMIT 0", ())]
-            return " UNION ALL ".join(f"({sql})" for sql, _ in sqls), tuple(p for _, ps in sqls for p in ps)
-        return None
+        """``sorted_rows`` for ``condition``; for ``All``, driven by the part the planner expects fewest keys of, if
+        it has no more than ``2 × NARROW`` (else None). Expected, not counted: counting a common word's keys takes
+        as long as ordering them."""
+        if not isinstance(condition, All) or not condition.parts:
+            return sorted_rows(order, condition)
+        fewest = min(condition.parts, key=lambda part: self._expected(sorted_rows(order, part)))
+        rows, params = sorted_rows(order, fewest)
+        if self._run(f"SELECT count(*) FROM (SELECT 1 FROM ({rows}) d LIMIT {2 * NARROW + 1}) c", params)[0][0] > \
+                2 * NARROW:
+            return None
+        return sorted_rows(order, All((fewest, *(part for part in condition.parts if part is not fewest))))
+
+    def _expected(self, statement: Sql) -> float:
+        """How many rows the planner expects ``statement`` to give (its estimate: a millisecond, however many)."""
+        sql, params = statement
+        return float(self._run(f"EXPLAIN (FORMAT JSON) {sql}", params)[0][0][0]["Plan"]["Plan Rows"])
 
     def _ordered(self, order: str, found: set[int]) -> Listing:
         # Typed, the ids are a hashed set to the planner: for tens of thousands it reads the order index through
@@ -232,10 +296,12 @@ class KeysetListing(Windows):
     (no condition), once counted from ``matches`` (rows with the ids matching), or once the last page is read."""
 
     def __init__(self, run: Run, source: Sql, total: int | None, matches: Sql | None = None, *,
-                 repeats: bool = False):
+                 repeats: bool = False, first: list[tuple[str, int]] | None = None):
         self._run, self._source, self._total, self._matches, self._repeats = run, source, total, matches, repeats
         self._pages: OrderedDict[int, list[tuple[str, int]]] = OrderedDict()
         self._furthest = -1  # the last page read
+        if first is not None:  # read already
+            self._pages[0], self._furthest = first, 0
 
     @property
     def complete(self) -> bool:
@@ -308,17 +374,36 @@ class KeysetListing(Windows):
 
     def _read(self, *, after: tuple[str, int] | None = None, before: tuple[str, int] | None = None,
               skip: int = 0, from_end: int | None = None, count: int | None = None) -> list[tuple[str, int]]:
+        wanted = PAGE if count is None else count
+        descending = before is not None or from_end is not None
+        offset = from_end if from_end is not None else skip
+        if self._repeats:  # a document's rows come together, by its key: read on past them (and through an offset)
+            rows = self._distinct(after, before, descending, offset + wanted)[offset:]
+        else:
+            rows = self._query(after, before, descending, wanted, offset)
+        return rows[::-1] if descending else rows
+
+    def _distinct(self, after: tuple[str, int] | None, before: tuple[str, int] | None, descending: bool,
+                  wanted: int) -> list[tuple[str, int]]:
+        found: list[tuple[str, int]] = []
+        while len(found) < wanted:
+            asked = REPEATS * (wanted - len(found))  # a read costs about the same for a few rows more
+            rows = self._query(after, before, descending, asked, 0)
+            for row in rows:
+                if not found or found[-1] != row:
+                    found.append(row)
+            if len(rows) < asked:
+                break
+            after, before = (after, rows[-1]) if descending else (rows[-1], before)
+        return found[:wanted]
+
+    def _query(self, after: tuple[str, int] | None, before: tuple[str, int] | None, descending: bool, limit: int,
+               offset: int) -> list[tuple[str, int]]:
         source, params = self._source
         sql, args = f"SELECT s.key, s.id FROM ({source}) s WHERE TRUE", params
         if after is not None:
             sql, args = sql + " AND (s.key, s.id) > (%s, %s)", (*args, *after)
         if before is not None:
             sql, args = sql + " AND (s.key, s.id) < (%s, %s)", (*args, *before)
-        if self._repeats:
-            sql += " GROUP BY s.key, s.id"
-        descending = before is not None or from_end is not None
         sql += " ORDER BY s.key DESC, s.id DESC" if descending else " ORDER BY s.key, s.id"
-        sql += " LIMIT %s OFFSET %s"
-        args = (*args, PAGE if count is None else count, from_end if from_end is not None else skip)
-        rows = [(row[0], row[1]) for row in self._run(sql, args)]
-        return rows[::-1] if descending else rows
+        return [(row[0], row[1]) for row in self._run(f"{sql} LIMIT %s OFFSET %s", (*args, limit, offset))]
