@@ -17,7 +17,7 @@ from core.errors import Conflict, StoreError
 from core.indexes import INDEXES
 from core.policy import Actor
 from core.repository import Repository
-from core.store import postgres_query
+from core.store import postgres_listing, postgres_query
 from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, Prefix
 
 STORES = ["embedded", "postgresql"]
@@ -195,7 +195,7 @@ def crowd(open_handle: OpenHandle, monkeypatch: pytest.MonkeyPatch) -> Repositor
     lines, so each of its ways of answering (fetching the few, ordering what a word matches by the sort keys its
     keys carry, walking the many) is exercised."""
     monkeypatch.setattr(postgres_query, "NARROW", 20)
-    monkeypatch.setattr(postgres_query, "PAGE", 7)
+    monkeypatch.setattr(postgres_listing, "PAGE", 7)
     monkeypatch.setattr(postgres_query, "WALKED", 14)
     repo = open_handle()
     with repo.transaction():

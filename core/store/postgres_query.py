@@ -14,11 +14,11 @@ visiting the documents or the order index."""
 from __future__ import annotations
 
 import itertools
-from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
-from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, ListedIds, Listing, Prefix, Windows, linked_key
+from core.store import postgres_listing as listings
+from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, ListedIds, Listing, Prefix, linked_key
+from core.store.postgres_listing import KeysetListing, Run, Sql, walked
 
 # A part matching this many documents or fewer is fetched whole (and sorted by the order index's keys for a
 # listing): walking the order index instead is fast only when matches are spread along it, and a name's matches sit
@@ -26,14 +26,9 @@ from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, Liste
 NARROW = 100_000
 PROBED = 5000  # documents few enough to check the rest of a condition on one by one
 FEW_OF_MANY = 20_000  # the matches of common words together, fetched whole if no more than this
-PAGE = 200  # rows a listing reads at a time
-WALKED = 8 * PAGE  # a listing walks the order index if a page of matches is found this soon
+WALKED = 1600  # a listing walks the order index if a page of matches is within this many of its first lines
 LINKED = 1000  # linked records matching no more than this are looked up by their ids
-REPEATS = 4  # rows read for each document wanted where a document may come up under several keys
-PAGES_HELD = 500
 
-Run = Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]]
-Sql = tuple[str, tuple[Any, ...]]
 
 
 def like(prefix: str) -> str:
@@ -66,7 +61,8 @@ def _probe(alias: str, id_sql: str, where: str, probed: bool) -> str:
     # OFFSET 0 keeps the planner from turning the probe into a join, and "id >= 0" (the outer row mentioned once
     # more) from hashing it: either reads every matching key first (seconds for a one-letter word at millions of
     # records) where a listing checks a few hundred documents.
-    return f"EXISTS (SELECT 1 FROM index_keys {alias} WHERE {alias}.id = {id_sql} AND {id_sql} >= 0 AND {where} OFFSET 0)"
+    return (f"EXISTS (SELECT 1 FROM index_keys {alias} WHERE {alias}.id = {id_sql} AND {id_sql} >= 0 AND {where} "
+            "OFFSET 0)")
 
 
 def predicate(condition: Condition, id_sql: str, aliases: itertools.count | None = None, *, probed: bool = True) -> Sql:
@@ -230,31 +226,33 @@ class Evaluator:
 
     def listing(self, order: str, condition: Condition | None, total: Callable[[], int]) -> Listing:
         if condition is None:
-            return KeysetListing(self._run, _walked(order, None), total())
+            return KeysetListing(self._run, walked(order, None), total())
         condition = self.resolved(condition)
         where, params = predicate(condition, "o.id")
         first = self._run(f"SELECT o.key, o.id FROM (SELECT key, id FROM index_keys WHERE idx = %s ORDER BY key, id "
-                          f"LIMIT {WALKED}) o WHERE {where} ORDER BY o.key, o.id LIMIT {PAGE}", (order, *params))
-        if len(first) == PAGE:  # matches are many and spread along the list: walking it finds each page at once
-            return KeysetListing(self._run, _walked(order, (where, params)), None, id_rows(condition),
+                          f"LIMIT {WALKED}) o WHERE {where} ORDER BY o.key, o.id LIMIT {listings.PAGE}",
+                          (order, *params))
+        if len(first) == listings.PAGE:  # many matches spread along the list: walking it finds each page at once
+            return KeysetListing(self._run, walked(order, (where, params)), None, id_rows(condition),
                                  first=[(key, record_id) for key, record_id in first])
         matches = self._sorted(order, condition)
         if matches is not None:
             listing = KeysetListing(self._run, matches, None, matches, repeats=True)
-            listing.window(0, PAGE)  # wanted next anyway; a short first page makes the listing complete (counted)
+            listing.window(0, listings.PAGE)  # wanted next anyway; if short, the listing is complete (counted)
             return listing
         found = self.narrow(condition)
         if found is None and isinstance(condition, All) and len(condition.parts) > 1:
             # Every word is common ("ann lee" at a million contacts) but few records have them all: each word's
             # matches read whole and intersected by hashing find them faster than walking the list in name order.
             rows, params = id_rows(condition, intersect=True)
-            ordered = self._run(f"SELECT o.id FROM index_keys o WHERE o.idx = %s AND o.id IN (SELECT id FROM ({rows}) m "
-                                f"LIMIT {FEW_OF_MANY + 1}) ORDER BY o.key, o.id", (order, *params))
+            ordered = self._run(f"SELECT o.id FROM index_keys o WHERE o.idx = %s AND o.id IN "
+                                f"(SELECT id FROM ({rows}) m LIMIT {FEW_OF_MANY + 1}) ORDER BY o.key, o.id",
+                                (order, *params))
             if len(ordered) <= FEW_OF_MANY:
                 return ListedIds([row[0] for row in ordered])
         if found is not None:
             return self._ordered(order, found)
-        return KeysetListing(self._run, _walked(order, predicate(condition, "o.id")), None, id_rows(condition))
+        return KeysetListing(self._run, walked(order, predicate(condition, "o.id")), None, id_rows(condition))
 
     def _sorted(self, order: str, condition: Condition) -> Sql | None:
         """``sorted_rows`` for ``condition``; for ``All``, driven by the part the planner expects fewest keys of, if
@@ -280,130 +278,3 @@ class Evaluator:
         rows = self._run("SELECT id FROM index_keys WHERE idx = %s AND id = ANY(%s::bigint[]) ORDER BY key, id",
                          (order, list(found)))
         return ListedIds([row[0] for row in rows])
-
-
-def _walked(order: str, where: Sql | None) -> Sql:
-    """The rows of the order index ``order`` (the documents matching ``where``), as a listing reads them."""
-    condition, params = where or ("TRUE", ())
-    return f"SELECT o.key, o.id FROM index_keys o WHERE o.idx = %s AND {condition}", (order, *params)
-
-
-class KeysetListing(Windows):
-    """A listing read a page at a time from ``source``'s rows (a sort key and an id; with ``repeats``, a document
-    may come up more than once) in their order: the page after one already read starts past its last key, the one
-    before ends before its first, so moving through the list costs a page however far down it is. A jump (the last
-    line, a scrollbar dragged) starts from the nearer end. The number of matches is known when it is cheap to count
-    (no condition), once counted from ``matches`` (rows with the ids matching), or once the last page is read."""
-
-    def __init__(self, run: Run, source: Sql, total: int | None, matches: Sql | None = None, *,
-                 repeats: bool = False, first: list[tuple[str, int]] | None = None):
-        self._run, self._source, self._total, self._matches, self._repeats = run, source, total, matches, repeats
-        self._pages: OrderedDict[int, list[tuple[str, int]]] = OrderedDict()
-        self._furthest = -1  # the last page read
-        if first is not None:  # read already
-            self._pages[0], self._furthest = first, 0
-
-    @property
-    def complete(self) -> bool:
-        return self._total is not None
-
-    def size(self) -> int:
-        if self._total is not None:
-            return self._total
-        return (self._furthest + 2) * PAGE  # a page more than read so far: reading it finds more or the end
-
-    def count(self, cap: int | None = None) -> int:
-        """Counted from the matches' own keys (the order index is not walked); past ``cap``, ``cap + 1``."""
-        if self._total is None and self._matches is not None:
-            rows, params = self._matches
-            limit = "" if cap is None else f" LIMIT {int(cap) + 1}"
-            counted = int(self._run(f"SELECT count(*) FROM (SELECT id FROM ({rows}) r GROUP BY id{limit}) c",
-                                    params)[0][0])
-            if cap is None or counted <= cap:
-                self._total = counted
-            return counted
-        assert self._total is not None
-        return self._total
-
-    def position(self, record_id: int) -> int | None:
-        """Where ``record_id`` is (counting the rows before it: the further down, the slower), or None."""
-        source, params = self._source
-        rows = self._run(f"SELECT s.key FROM ({source}) s WHERE s.id = %s LIMIT 1", (*params, record_id))
-        if not rows:
-            return None
-        before = self._run(f"SELECT count(DISTINCT s.id) FROM ({source}) s WHERE (s.key, s.id) < (%s, %s)",
-                           (*params, rows[0][0], record_id))
-        return int(before[0][0])
-
-    def window(self, start: int, stop: int) -> list[int]:
-        if self._total is not None:
-            stop = min(stop, self._total)
-        found: list[int] = []
-        page = max(start, 0) // PAGE
-        while page * PAGE < stop:
-            rows = self._page(page)
-            first = page * PAGE
-            found += [row[1] for row in rows[max(start - first, 0):stop - first]]
-            if len(rows) < PAGE:
-                break
-            page += 1
-        return found
-
-    def _page(self, page: int) -> list[tuple[str, int]]:
-        held = self._pages.get(page)
-        if held is not None:
-            self._pages.move_to_end(page)
-            return held
-        before, after = self._pages.get(page - 1), self._pages.get(page + 1)
-        if before is not None and len(before) == PAGE:
-            rows = self._read(after=before[-1])
-        elif after is not None:
-            rows = self._read(before=after[0])
-        elif self._total is not None and page * PAGE > self._total - page * PAGE:
-            last = min(self._total, (page + 1) * PAGE)
-            rows = self._read(from_end=self._total - last, count=last - page * PAGE)
-        else:
-            rows = self._read(skip=page * PAGE)
-        if len(rows) < PAGE and not (after is not None or self._total is not None):
-            self._total = page * PAGE + len(rows)  # read to the end
-        self._furthest = max(self._furthest, page)
-        self._pages[page] = rows
-        while len(self._pages) > PAGES_HELD:
-            self._pages.popitem(last=False)
-        return rows
-
-    def _read(self, *, after: tuple[str, int] | None = None, before: tuple[str, int] | None = None,
-              skip: int = 0, from_end: int | None = None, count: int | None = None) -> list[tuple[str, int]]:
-        wanted = PAGE if count is None else count
-        descending = before is not None or from_end is not None
-        offset = from_end if from_end is not None else skip
-        if self._repeats:  # a document's rows come together, by its key: read on past them (and through an offset)
-            rows = self._distinct(after, before, descending, offset + wanted)[offset:]
-        else:
-            rows = self._query(after, before, descending, wanted, offset)
-        return rows[::-1] if descending else rows
-
-    def _distinct(self, after: tuple[str, int] | None, before: tuple[str, int] | None, descending: bool,
-                  wanted: int) -> list[tuple[str, int]]:
-        found: list[tuple[str, int]] = []
-        while len(found) < wanted:
-            asked = REPEATS * (wanted - len(found))  # a read costs about the same for a few rows more
-            rows = self._query(after, before, descending, asked, 0)
-            for row in rows:
-                if not found or found[-1] != row:
-                    found.append(row)
-            if len(rows) < asked:
-                break
-            after, before = (after, rows[-1]) if descending else (rows[-1], before)
-        return found[:wanted]
-
-    def _query(self, after: tuple[str, int] | None, before: tuple[str, int] | None, descending: bool, limit: int,
-               offset: int) -> list[tuple[str, int]]:
-        source, params = self._source
-        sql, args = f"SELECT s.key, s.id FROM ({source}) s WHERE TRUE", params
-        if after is not None:
-            sql, args = sql + " AND (s.key, s.id) > (%s, %s)", (*args, *after)
-        if before is not None:
-            sql, args = sql + " AND (s.key, s.id) < (%s, %s)", (*args, *before)
-        sql += " ORDER BY s.key DESC, s.id DESC" if descending else " ORDER BY s.key, s.id"
-        return [(row[0], row[1]) for row in self._run(f"{sql} LIMIT %s OFFSET %s", (*args, limit, offset))]
