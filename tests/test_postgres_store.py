@@ -59,7 +59,7 @@ def test_a_database_of_schema_2_is_upgraded_and_lists_a_words_matches_in_name_or
     with psycopg.connect(postgres_url, autocommit=True) as connection:  # as a program of schema 2 left it
         connection.execute("ALTER TABLE index_keys DROP CONSTRAINT index_keys_pkey; "
                            "ALTER TABLE index_keys DROP COLUMN sort; ALTER TABLE index_keys ADD PRIMARY KEY (idx, key, id); "
-                           "DELETE FROM contacts_schema WHERE version > 2")
+                           "DROP FUNCTION documents_under; DELETE FROM contacts_schema WHERE version > 2")
     directory = open_directory(tmp_path / "unused", settings=settings(postgres_url))
     assert directory.browse(ADMIN, "contact", "smith").window(0, 10) == [made["Ann Smith"], made["Zed Smith"],
                                                                         made["Bo Smithers"]]
