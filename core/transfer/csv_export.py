@@ -7,7 +7,7 @@ import csv
 from collections.abc import Callable
 from typing import IO, Any
 
-from core.directory import Directory, Listing
+from core.directory import Directory
 from core.phones import portable
 from core.policy import Actor
 from core.transfer.columns import COLUMNS, CUSTOM_PREFIX, NOTE_SEPARATOR, Column, column_named, join_list, to_cell
@@ -35,36 +35,36 @@ def export_csv(directory: Directory, actor: Actor, out: IO[str],
     writer = csv.writer(out)
     writer.writerow([name for names in header.values() for name in names])
     with directory.reading():
-        organizations = directory.documents(actor, "organization", _every(directory.browse(actor, "organization")))
-        organization_notes = directory.note_texts(actor, "organization", organizations)
-        organization_cells: dict[tuple[int, str], list[str]] = {}  # an organization is on many rows
-        linked: set[int] = set()
+        linked: set[int] = set()  # organizations on a contact's row; their documents are read a chunk at a time
         listing = directory.browse(actor, "contact", query or "")
         total, done = listing.count(), 0
         for chunk in listing.chunks(CHUNK):
             rows = []
             contacts = directory.documents(actor, "contact", chunk)
             notes = directory.note_texts(actor, "contact", contacts)
+            organizations = directory.documents(actor, "organization", sorted(
+                {doc["organization_id"] for doc in contacts.values() if doc.get("organization_id")}))
+            organization_notes = directory.note_texts(actor, "organization", organizations)
+            organization_cells: dict[tuple[int, str], list[str]] = {}  # an organization is on many rows
             for contact_id, contact in contacts.items():
                 organization_id = contact.get("organization_id", -1)
                 organization = organizations.get(organization_id)
                 if organization is not None:
                     linked.add(organization_id)
                 rows.append(_row(places, (contact, notes.get(contact_id)),
-                                 (organization, organization_notes.get(organization_id)), region,
+                                 (organization_id, organization, organization_notes.get(organization_id)), region,
                                  organization_cells))
             writer.writerows(rows)
             done += len(chunk)
             if progress is not None:
                 progress(done, total)
-        alone = set(_every(directory.browse(actor, "organization", query))) if query else organizations.keys()
-        writer.writerows(_row(places, (None, None), (doc, organization_notes.get(i)), region, {})
-                         for i, doc in organizations.items() if i not in linked and i in alone)
-    return done + sum(1 for i in organizations if i not in linked and i in alone)
-
-
-def _every(listing: Listing) -> list[int]:
-    return [i for chunk in listing.chunks(CHUNK) for i in chunk]
+        for chunk in directory.browse(actor, "organization", query or "").chunks(CHUNK):
+            alone = directory.documents(actor, "organization", [i for i in chunk if i not in linked])
+            alone_notes = directory.note_texts(actor, "organization", alone)
+            writer.writerows(_row(places, (None, None), (i, doc, alone_notes.get(i)), region, {})
+                             for i, doc in alone.items())
+            done += len(alone)
+    return done
 
 
 def _column(name: str) -> Column:
@@ -77,14 +77,15 @@ def _column(name: str) -> Column:
 Noted = tuple[dict[str, Any] | None, list[str] | None]  # a record's stored form and its notes' texts
 
 
-def _row(places: dict[str, dict[str, int]], contact: Noted, organization: Noted, default: str,
-         organization_cells: dict[tuple[int, str], list[str]]) -> list[str]:
-    region = _row_region([d for d, _ in (contact, organization) if d], default)
+def _row(places: dict[str, dict[str, int]], contact: Noted, organization: tuple[int, dict[str, Any] | None,
+         list[str] | None], default: str, organization_cells: dict[tuple[int, str], list[str]]) -> list[str]:
+    organization_id, organization_doc, organization_notes = organization
+    region = _row_region([d for d in (contact[0], organization_doc) if d], default)
     row = _cells(contact[0], contact[1], region, places["contact"]) if contact[0] else [""] * len(places["contact"])
-    if organization[0]:
-        key = (id(organization[0]), region)  # the documents read above stay put while the export runs
+    if organization_doc:
+        key = (organization_id, region)
         if key not in organization_cells:
-            organization_cells[key] = _cells(organization[0], organization[1], region, places["organization"])
+            organization_cells[key] = _cells(organization_doc, organization_notes, region, places["organization"])
         row += organization_cells[key]
     else:
         row += [""] * len(places["organization"])

@@ -28,19 +28,25 @@ def export_vcards(directory: Directory, actor: Actor, out: IO[str], version: str
     if version not in VERSIONS:
         raise ValidationFailed.one("version", version, f"must be one of {', '.join(VERSIONS)}")
     writer = _Writer(version, directory.region)
+    written: set[int] = set()  # organizations' ids: their documents are read a chunk at a time, as needed
+
+    def companies(ids: list[int]) -> None:
+        docs = directory.documents(actor, "organization", [i for i in ids if i not in written])
+        notes = directory.note_texts(actor, "organization", docs)
+        out.writelines(writer.company(doc, notes.get(i, [])) for i, doc in docs.items())
+        written.update(docs)
+
     with directory.reading():
         listing = directory.browse(actor, "contact", query or "")
-        organizations = directory.documents(actor, "organization", [
-            i for chunk in directory.browse(actor, "organization", query or "").chunks(CHUNK) for i in chunk])
+        for chunk in directory.browse(actor, "organization", query or "").chunks(CHUNK):
+            companies(chunk)
         if query:
-            linked = {doc.get("organization_id") for chunk in listing.chunks(CHUNK)
-                      for doc in directory.documents(actor, "contact", chunk).values()}
-            organizations |= directory.documents(actor, "organization", [i for i in linked if i is not None])
-        notes = directory.note_texts(actor, "organization", organizations)
-        out.writelines(writer.company(doc, notes.get(i, [])) for i, doc in organizations.items())
-        total, done = listing.count() + len(organizations), len(organizations)
+            for chunk in listing.chunks(CHUNK):
+                companies(_organization_ids(directory.documents(actor, "contact", chunk)))
+        total, done = listing.count() + len(written), len(written)
         for chunk in listing.chunks(CHUNK):
             contacts = directory.documents(actor, "contact", chunk)
+            organizations = directory.documents(actor, "organization", _organization_ids(contacts))
             notes = directory.note_texts(actor, "contact", contacts)
             out.writelines(writer.person(doc, organizations.get(doc.get("organization_id", -1)), notes.get(i, []))
                            for i, doc in contacts.items())
@@ -48,6 +54,10 @@ def export_vcards(directory: Directory, actor: Actor, out: IO[str], version: str
             if progress is not None:
                 progress(done, total)
     return done
+
+
+def _organization_ids(contacts: dict[int, dict[str, Any]]) -> list[int]:
+    return sorted({doc["organization_id"] for doc in contacts.values() if doc.get("organization_id")})
 
 
 class _Writer:
