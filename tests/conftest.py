@@ -73,15 +73,19 @@ def store(directory: Directory) -> Repository:
     return directory._repo
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, store_kind: str, request: pytest.FixtureRequest) -> Path:
-    """Where the test's directory is kept; on PostgreSQL, its contacts.toml names a new database."""
-    path = tmp_path / "data"
+def on_store(path: Path, store_kind: str, request: pytest.FixtureRequest) -> Path:
+    """``path`` as a data directory on ``store_kind``: on PostgreSQL, its contacts.toml names a new database."""
     if store_kind == "postgresql":
-        path.mkdir(mode=0o700)
-        url = request.getfixturevalue("postgres_url")
+        path.mkdir(mode=0o700, parents=True)
+        url = postgres.new_database(request.getfixturevalue("postgres_server"))
         write_settings(path, f'{STORE_SECTION}\nkind = "postgresql"\nurl = "{url}"\n')
     return path
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, store_kind: str, request: pytest.FixtureRequest) -> Path:
+    """Where the test's directory is kept, on the store it runs on."""
+    return on_store(tmp_path / "data", store_kind, request)
 
 
 @pytest.fixture

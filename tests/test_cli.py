@@ -1,4 +1,5 @@
-"""The ``contacts`` command as a person runs it: the installed console script, real data directories."""
+"""The ``contacts`` command as a person runs it: the installed console script, real data directories, on each
+store."""
 
 from __future__ import annotations
 
@@ -10,16 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import STORES, on_store
+
 CONTACTS = shutil.which("contacts", path=str(Path(sys.executable).parent)) or "contacts"
+
+pytestmark = pytest.mark.both_stores  # run on the embedded store and on PostgreSQL
 
 
 def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([CONTACTS, "--data-dir", str(data_dir), *args], capture_output=True, text=True, timeout=120)
 
 
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory) -> Path:
-    data_dir = tmp_path_factory.mktemp("demo")
+@pytest.fixture(scope="module", params=STORES)
+def demo_dir(tmp_path_factory, request) -> Path:
+    data_dir = on_store(tmp_path_factory.mktemp("demo") / "data", request.param, request)
     result = run(data_dir, "demo", "--contacts", "200")
     assert result.returncode == 0, result.stderr
     assert "Added 200 contacts and 10 organizations." in result.stdout
@@ -32,11 +37,12 @@ def stored_phone(demo_dir: Path) -> tuple[str, str]:
     return record["phones"][0]["e164"], record["first_name"]
 
 
-def test_demo_is_deterministic_and_only_fills_an_empty_directory(demo_dir, tmp_path):
-    again = run(tmp_path / "second", "demo", "--contacts", "200")
+def test_demo_is_deterministic_and_only_fills_an_empty_directory(demo_dir, tmp_path, request):
+    second = on_store(tmp_path / "second", request.node.callspec.params["demo_dir"], request)
+    again = run(second, "demo", "--contacts", "200")
     assert again.returncode == 0
     one = run(demo_dir, "lookup", "--json", "gold")
-    two = run(tmp_path / "second", "lookup", "--json", "gold")
+    two = run(second, "lookup", "--json", "gold")
     strip = lambda out: [{k: v for k, v in c.items() if k not in ("created_at", "modified_at")} for c in json.loads(out)["contacts"]]
     assert strip(one.stdout) == strip(two.stdout)
     refused = run(demo_dir, "demo", "--contacts", "5")
@@ -66,8 +72,7 @@ def test_nothing_found_exits_1_and_says_what_was_searched(demo_dir):
     assert result.stdout.strip() == "No contact or organization has the number +14155550199."
 
 
-def test_schema_list_add_disable(demo_dir, tmp_path):
-    data_dir = tmp_path / "schema"
+def test_schema_list_add_disable(data_dir):
     added = run(data_dir, "schema", "add", "contact", "region_code", "--label", "Region", "--type", "enum",
                 "--option", "NA", "--option", "EMEA")
     assert added.returncode == 0 and "version 1" in added.stdout
@@ -84,13 +89,13 @@ def test_schema_list_add_disable(demo_dir, tmp_path):
     (["schema", "disable", "organization", "nope"], "key: is not a custom field of organizations"),
     (["demo", "--contacts", "0"], "--contacts must be at least 1 (got 0)"),
 ])
-def test_bad_input_exits_2_with_the_reason(tmp_path, args, words):
-    result = run(tmp_path / "bad", *args)
+def test_bad_input_exits_2_with_the_reason(data_dir, args, words):
+    result = run(data_dir, *args)
     assert result.returncode == 2
     assert words in result.stderr
 
 
-def test_damaged_store_exits_3_and_is_left_alone(tmp_path):
+def test_damaged_store_exits_3_and_is_left_alone(tmp_path):  # the embedded store's own files
     data_dir = tmp_path / "damaged"
     run(data_dir, "schema", "add", "contact", "x", "--label", "X", "--type", "text")
     journal = next(data_dir.glob("store.*.journal"))
@@ -103,8 +108,7 @@ def test_damaged_store_exits_3_and_is_left_alone(tmp_path):
 
 # ---------------------------------------------------------------- import and export
 
-def test_import_dry_run_then_import_then_export(tmp_path):
-    data_dir = tmp_path / "data"
+def test_import_dry_run_then_import_then_export(data_dir, tmp_path):
     source = tmp_path / "people.csv"
     source.write_text("Contact ID,Contact First Name,Contact Last Name,Contact Cell Phone\n"
                       "C1,Ada,Lovelace,+44 7911 123456\n"
@@ -129,8 +133,8 @@ def test_import_dry_run_then_import_then_export(tmp_path):
     assert "VERSION:4.0" in (tmp_path / "out.vcf").read_text(encoding="utf-8")
 
 
-def test_import_of_a_missing_file_is_bad_input(tmp_path):
-    result = run(tmp_path / "data", "import", str(tmp_path / "nope.csv"))
+def test_import_of_a_missing_file_is_bad_input(data_dir, tmp_path):
+    result = run(data_dir, "import", str(tmp_path / "nope.csv"))
     assert result.returncode == 2 and "file: cannot be read: No such file or directory (got '" in result.stderr
 
 
@@ -168,12 +172,12 @@ def test_lookup_by_a_tel_uri(demo_dir):
     assert result.returncode == 0 and first_name in result.stdout
 
 
-def test_a_fax_number_is_shown_as_fax_without_an_sms_state(tmp_path):
+def test_a_fax_number_is_shown_as_fax_without_an_sms_state(data_dir, tmp_path):
     card = tmp_path / "fax.vcf"
     card.write_text("BEGIN:VCARD\r\nVERSION:2.1\r\nN:Müller;Jürgen;;;\r\nTEL;WORK;FAX:+49 30 1234568\r\n"
                     "TEL;CELL:+49 170 1234567\r\nEND:VCARD\r\n", encoding="utf-8")
-    assert run(tmp_path / "data", "import", str(card)).returncode == 0
-    shown = run(tmp_path / "data", "lookup", "+49 30 123 4568").stdout.splitlines()
+    assert run(data_dir, "import", str(card)).returncode == 0
+    shown = run(data_dir, "lookup", "+49 30 123 4568").stdout.splitlines()
     fax = next(line for line in shown if line.strip().startswith("fax"))
     cell = next(line for line in shown if line.strip().startswith("cell"))
     assert "SMS" not in fax and cell.endswith("SMS off")
