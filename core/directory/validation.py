@@ -52,12 +52,8 @@ class Validation(Service):
 
     def _division_named(self, name: str) -> Division | None:
         """The division called ``name``, however it is capitalised."""
-        ids = self._repo.find("division.name", name_key(name))
-        if not ids:
-            return None
-        division_id = min(ids)
-        doc = self._repo.get("divisions", division_id) or {}
-        return Division.model_validate({**doc, "id": division_id})
+        asked = _division_key(name)
+        return _division(self._repo.find_documents([asked])[asked])
 
     def _no_such_division(self, name: str) -> FieldProblem:
         names = ", ".join(d.name for d in self.divisions())
@@ -84,8 +80,13 @@ class Validation(Service):
         if problems:
             raise ValidationFailed(problems)
         record.custom_fields = custom
-        problems += self._identifier_clashes(record_kind, record, schema)
-        division = self._division_named(record.division)
+        identifiers = {key: (f"{record_kind}.custom", custom_key(key, value)) for key, value in custom.items()
+                       if (spec := schema.field(key)) is not None and spec.type is FieldType.identifier}
+        division_asked = _division_key(record.division)
+        found = self._repo.find_documents([*identifiers.values(), division_asked])  # one question to the store
+        problems += self._identifier_clashes(record_kind, record, schema,
+                                             {key: set(found[asked]) for key, asked in identifiers.items()})
+        division = _division(found[division_asked])
         if division is None:
             problems.append(self._no_such_division(record.division))
         else:
@@ -97,14 +98,16 @@ class Validation(Service):
             raise ValidationFailed(problems)
         return record
 
-    def _identifier_clashes(self, kind: RecordKind, record: Party, schema: CustomFieldSchema) -> list[FieldProblem]:
+    @staticmethod
+    def _identifier_clashes(kind: RecordKind, record: Party, schema: CustomFieldSchema,
+                            holders: dict[str, set[int]]) -> list[FieldProblem]:
+        """Problems for the identifier fields of ``record`` that others hold too (``holders``: who holds each)."""
         clashes = []
         for key, value in record.custom_fields.items():
             spec = schema.field(key)
-            if spec is None or spec.type is not FieldType.identifier:
+            if key not in holders or spec is None:
                 continue
-            others = self._repo.find(f"{kind}.custom", custom_key(key, value)) - {record.id}
-            if others:
+            if holders[key] - {record.id}:
                 clashes.append(FieldProblem(
                     f"custom_fields.{key}", value,
                     # not which one: it may be in a division the person cannot see
@@ -155,3 +158,15 @@ class Validation(Service):
         self._repo.replace(RecordKind.of(kind).table, record.id, dump(record))
         self._audit(kind, record.id, audit_action, actor, diff, detail, at=record.modified_at)
         return record
+
+
+def _division_key(name: str) -> tuple[str, str]:
+    return "division.name", name_key(name)
+
+
+def _division(found: dict[int, dict]) -> Division | None:
+    """The division among the documents ``found`` under a name (the first made, should two share it)."""
+    if not found:
+        return None
+    division_id = min(found)
+    return Division.model_validate({**found[division_id], "id": division_id})
