@@ -50,7 +50,7 @@ def _linked(condition: Linked, columns: str) -> Sql:
     if isinstance(condition.target, Ids):
         return (f"SELECT {columns} FROM index_keys l WHERE l.idx = %s AND l.key = ANY(%s::text[])",
                 (condition.index, _linked_keys(condition.target)))
-    target, params = id_rows(condition.target)
+    target, params = key_rows(condition.target)
     return (f"SELECT {columns} FROM index_keys l WHERE l.idx = %s AND l.key IN (SELECT t.id::text FROM ({target}) t)",
             (condition.index, *params))
 
@@ -91,49 +91,37 @@ def predicate(condition: Condition, id_sql: str, aliases: itertools.count | None
     return "(" + joiner.join(sql for sql, _ in parts) + ")", tuple(p for _, params in parts for p in params)
 
 
-def id_rows(condition: Condition, intersect: bool = False) -> Sql:
-    """A statement giving the ids matching ``condition`` (some more than once), driven by its first part.
-    ``intersect``: the parts of ``All`` are each read whole and intersected by hashing (each part's document
-    checked for the others is slower when all are common)."""
-    if isinstance(condition, Ids):
-        return "SELECT unnest(%s::bigint[]) AS id", (list(condition.ids),)
-    if isinstance(condition, (Key, Prefix)):
-        where, params = _leaf(condition)
-        return f"SELECT id FROM index_keys WHERE {where}", params
-    if isinstance(condition, Linked):
-        return _linked(condition, "l.id")
-    if isinstance(condition, AnyOf):
-        parts = [id_rows(part) for part in condition.parts] or [("SELECT NULL::bigint AS id LIMIT 0", ())]
-        return " UNION ALL ".join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
-    if intersect and len(condition.parts) > 1:
-        parts = [id_rows(part) for part in condition.parts]
-        return " INTERSECT ".join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
-    first, rest = condition.parts[0], All(condition.parts[1:])
-    driver, params = id_rows(first)
-    where, more = predicate(rest, "d.id") if rest.parts else ("TRUE", ())
-    return f"SELECT d.id FROM ({driver}) d WHERE {where}", (*params, *more)
+def key_rows(condition: Condition, order: str | None = None, *, intersect: bool = False) -> Sql:
+    """A statement giving the ids matching ``condition`` (some more than once), or, given the ``order`` index,
+    each with its sort key there (as ``key``), read from the rows of the keys matched, which carry it. ``All`` is
+    driven by its first part, the others checked on its rows: by index probes for ids (a capped count, a few
+    wanted), as the planner chooses for an order (a page of it wants every match sorted; hashing the others' keys is
+    faster than a probe per row while they are few). ``intersect`` (ids): ``All``'s parts each read whole and
+    intersected by hashing (each part's document checked for the others is slower when all are common)."""
+    def columns(alias: str = "") -> str:
+        return f"{alias}id" if order is None else f"{alias}sort AS key, {alias}id"
 
-
-def sorted_rows(order: str, condition: Condition) -> Sql:
-    """A statement giving the sort key (as ``key``) and id of each document matching ``condition`` (some more than
-    once), from the rows of its keys, which carry it. ``All``'s first part gives the rows, which must match the
-    others (the planner chooses how: hashing the others' keys is faster than a probe per row while they are few)."""
     if isinstance(condition, Ids):
+        if order is None:
+            return "SELECT unnest(%s::bigint[]) AS id", (list(condition.ids),)
         return "SELECT key, id FROM index_keys WHERE idx = %s AND id = ANY(%s::bigint[])", (order, list(condition.ids))
     if isinstance(condition, (Key, Prefix)):
         where, params = _leaf(condition)
-        return f"SELECT sort AS key, id FROM index_keys WHERE {where}", params
+        return f"SELECT {columns()} FROM index_keys WHERE {where}", params
     if isinstance(condition, Linked):
-        return _linked(condition, "l.sort AS key, l.id")
-    if isinstance(condition, AnyOf):
-        parts = [sorted_rows(order, part) for part in condition.parts] or [
-            ("SELECT NULL AS key, NULL::bigint AS id LIMIT 0", ())]
-        return " UNION ALL ".join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
-    if not condition.parts:  # all of nothing: every document
+        return _linked(condition, columns("l."))
+    if isinstance(condition, AnyOf) or (intersect and len(condition.parts) > 1):
+        nothing = "NULL::bigint AS id" if order is None else "NULL AS key, NULL::bigint AS id"
+        parts = [key_rows(part, order) for part in condition.parts] or [(f"SELECT {nothing} LIMIT 0", ())]
+        joined = " UNION ALL " if isinstance(condition, AnyOf) else " INTERSECT "
+        return joined.join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
+    if not condition.parts:  # all of nothing: every document, as the order index lists them
+        if order is None:
+            raise ValueError("all of nothing is every document: ask for them in an order")
         return "SELECT key, id FROM index_keys WHERE idx = %s", (order,)
-    driver, params = sorted_rows(order, condition.parts[0])
-    where, more = predicate(All(condition.parts[1:]), "d.id", probed=False)
-    return f"SELECT d.key, d.id FROM ({driver}) d WHERE {where}", (*params, *more)
+    driver, params = key_rows(condition.parts[0], order)
+    where, more = predicate(All(condition.parts[1:]), "d.id", probed=order is None)
+    return f"SELECT {'d.id' if order is None else 'd.key, d.id'} FROM ({driver}) d WHERE {where}", (*params, *more)
 
 
 class Evaluator:
@@ -197,8 +185,8 @@ class Evaluator:
         return found if found is not None else self._first(condition, cap)
 
     def _first(self, condition: Condition, cap: int | None, *, intersect: bool = False) -> set[int]:
-        """Every id matching ``condition``, or the first ``cap + 1`` found (``intersect`` as for ``id_rows``)."""
-        rows_sql, params = id_rows(condition, intersect)
+        """Every id matching ``condition``, or the first ``cap + 1`` found (``intersect`` as for ``key_rows``)."""
+        rows_sql, params = key_rows(condition, intersect=intersect)
         limit = None if cap is None else 2 * (cap + 1)
         while True:
             sql = rows_sql if limit is None else f"{rows_sql} LIMIT {limit}"
@@ -233,7 +221,7 @@ class Evaluator:
                           f"LIMIT {WALKED}) o WHERE {where} ORDER BY o.key, o.id LIMIT {listings.PAGE}",
                           (order, *params))
         if len(first) == listings.PAGE:  # many matches spread along the list: walking it finds each page at once
-            return KeysetListing(self._run, walked(order, (where, params)), None, id_rows(condition),
+            return KeysetListing(self._run, walked(order, (where, params)), None, key_rows(condition),
                                  first=[(key, record_id) for key, record_id in first])
         matches = self._sorted(order, condition)
         if matches is not None:
@@ -244,28 +232,28 @@ class Evaluator:
         if found is None and isinstance(condition, All) and len(condition.parts) > 1:
             # Every word is common ("ann lee" at a million contacts) but few records have them all: each word's
             # matches read whole and intersected by hashing find them faster than walking the list in name order.
-            rows, params = id_rows(condition, intersect=True)
+            every, params = key_rows(condition, intersect=True)
             ordered = self._run(f"SELECT o.id FROM index_keys o WHERE o.idx = %s AND o.id IN "
-                                f"(SELECT id FROM ({rows}) m LIMIT {FEW_OF_MANY + 1}) ORDER BY o.key, o.id",
+                                f"(SELECT id FROM ({every}) m LIMIT {FEW_OF_MANY + 1}) ORDER BY o.key, o.id",
                                 (order, *params))
             if len(ordered) <= FEW_OF_MANY:
                 return ListedIds([row[0] for row in ordered])
         if found is not None:
             return self._ordered(order, found)
-        return KeysetListing(self._run, walked(order, predicate(condition, "o.id")), None, id_rows(condition))
+        return KeysetListing(self._run, walked(order, predicate(condition, "o.id")), None, key_rows(condition))
 
     def _sorted(self, order: str, condition: Condition) -> Sql | None:
-        """``sorted_rows`` for ``condition``; for ``All``, driven by the part the planner expects fewest keys of, if
-        it has no more than ``2 × NARROW`` (else None). Expected, not counted: counting a common word's keys takes
+        """``key_rows`` in ``order`` for ``condition``; for ``All``, driven by the part the planner expects fewest
+        keys of, if it has no more than ``2 × NARROW`` (else None). Expected, not counted: counting a common word's keys takes
         as long as ordering them."""
         if not isinstance(condition, All) or not condition.parts:
-            return sorted_rows(order, condition)
-        fewest = min(condition.parts, key=lambda part: self._expected(sorted_rows(order, part)))
-        rows, params = sorted_rows(order, fewest)
-        if self._run(f"SELECT count(*) FROM (SELECT 1 FROM ({rows}) d LIMIT {2 * NARROW + 1}) c", params)[0][0] > \
+            return key_rows(condition, order)
+        fewest = min(condition.parts, key=lambda part: self._expected(key_rows(part, order)))
+        driver, params = key_rows(fewest, order)
+        if self._run(f"SELECT count(*) FROM (SELECT 1 FROM ({driver}) d LIMIT {2 * NARROW + 1}) c", params)[0][0] > \
                 2 * NARROW:
             return None
-        return sorted_rows(order, All((fewest, *(part for part in condition.parts if part is not fewest))))
+        return key_rows(All((fewest, *(part for part in condition.parts if part is not fewest))), order)
 
     def _expected(self, statement: Sql) -> float:
         """How many rows the planner expects ``statement`` to give (its estimate: a millisecond, however many)."""
