@@ -305,3 +305,7 @@ def test_a_bulk_load_keeps_ids_indexes_and_counts_and_refuses_a_taken_id(open_ha
     with pytest.raises(StoreError, match="taken already"):
         repo.load("contacts", [(40, CONTACTS[0]), (20, CONTACTS[1])])
     assert other.get("contacts", 40) is None and other.count("contacts") == 4  # all or nothing
+    with pytest.raises(RuntimeError), repo.transaction():  # a load is part of the transaction it is in
+        repo.load("contacts", [(50, CONTACTS[0])])
+        raise RuntimeError("changed my mind")
+    assert other.get("contacts", 50) is None and other.count("contacts") == 4

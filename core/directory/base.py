@@ -181,7 +181,7 @@ class Service:
             entry["changes"] = changes
         if detail is not None:
             entry["detail"] = detail
-        self._repo.insert("audit", entry)
+        self._repo.append("audit", entry)
 
     @reads
     def history(self, actor: Actor, kind: str, record_id: int) -> list[AuditEntry]:

@@ -147,16 +147,24 @@ class PostgresRepository:
     def insert(self, table: str, document: dict, record_id: int | None = None) -> int:
         """One statement: the id, the document, its keys and the table's count (a round trip is most of a write's
         time)."""
-        names, keys = self._key_columns(table, document)
         with self.transaction():
             if record_id is not None and self.get(table, record_id) is not None:
                 raise StoreError(f"{table} {record_id} exists already")
-            numbered = ("INSERT INTO id_counters VALUES (%(table)s, 1) ON CONFLICT (tbl) DO UPDATE SET "
-                        "last = id_counters.last + 1 RETURNING last" if record_id is None else
-                        "INSERT INTO id_counters VALUES (%(table)s, %(id)s) ON CONFLICT (tbl) DO UPDATE SET "
-                        "last = greatest(id_counters.last, excluded.last) RETURNING %(id)s::bigint AS last")
-            stored = self._execute(
-                f"WITH numbered AS ({numbered}), "
+            stored = self._execute(*self._inserting(table, document, record_id))
+        return int(stored[0][0])
+
+    def append(self, table: str, document: dict) -> None:
+        """``insert`` sent with the transaction's next statement (its commit, for an audit entry)."""
+        with self.transaction():
+            self._later(*self._inserting(table, document, None))
+
+    def _inserting(self, table: str, document: dict, record_id: int | None) -> tuple[str, dict[str, Any]]:
+        names, keys = self._key_columns(table, document)
+        numbered = ("INSERT INTO id_counters VALUES (%(table)s, 1) ON CONFLICT (tbl) DO UPDATE SET "
+                    "last = id_counters.last + 1 RETURNING last" if record_id is None else
+                    "INSERT INTO id_counters VALUES (%(table)s, %(id)s) ON CONFLICT (tbl) DO UPDATE SET "
+                    "last = greatest(id_counters.last, excluded.last) RETURNING %(id)s::bigint AS last")
+        return (f"WITH numbered AS ({numbered}), "
                 "stored AS (INSERT INTO documents SELECT %(table)s, last, %(doc)s FROM numbered RETURNING id), "
                 "counted AS (INSERT INTO document_counts VALUES (%(table)s, 1) ON CONFLICT (tbl) DO UPDATE SET "
                 "n = document_counts.n + 1), "
@@ -165,12 +173,12 @@ class PostgresRepository:
                 "SELECT id FROM stored",
                 {"table": table, "id": record_id, "doc": Json(document, dumps=_json), "names": names, "keys": keys,
                  "sort": self._sort_key(table, document)})
-        return int(stored[0][0])
 
     def replace(self, table: str, record_id: int, document: dict) -> None:
+        """Sent with the transaction's next statement: nothing waits for its result."""
         names, keys = self._key_columns(table, document)
         with self.transaction():
-            self._execute(
+            self._later(
                 "WITH changed AS (UPDATE documents SET doc = %(doc)s WHERE tbl = %(table)s AND id = %(id)s RETURNING id), "
                 "kept AS (SELECT * FROM unnest(%(names)s::text[], %(keys)s::text[]) AS k(idx, key)), "
                 "gone AS (DELETE FROM index_keys WHERE id = %(id)s AND idx = ANY(%(indexes)s) "
@@ -185,7 +193,7 @@ class PostgresRepository:
 
     def remove(self, table: str, record_id: int) -> None:
         with self.transaction():
-            self._execute(
+            self._later(
                 "WITH gone AS (DELETE FROM documents WHERE tbl = %(table)s AND id = %(id)s RETURNING id), "
                 "counted AS (UPDATE document_counts SET n = n - 1 WHERE tbl = %(table)s AND EXISTS (SELECT FROM gone)), "
                 "unkeyed AS (DELETE FROM index_keys WHERE id = %(id)s AND idx = ANY(%(indexes)s)) "
@@ -200,7 +208,7 @@ class PostgresRepository:
             held = self._connections.held()
             assert held is not None
             held.wrote = True
-            with held.connection.cursor() as cursor:
+            with self._connections.flushed().cursor() as cursor:
                 with cursor.copy("COPY documents (tbl, id, doc) FROM STDIN") as copy:
                     copy.write("".join(f"{_copied(table)}\t{i}\t{_copied(_json(d))}\n" for i, d in items))
                 with cursor.copy("COPY index_keys (idx, key, id, sort) FROM STDIN") as copy:
@@ -321,6 +329,13 @@ class PostgresRepository:
         assert held is not None and not held.read_only, "writes happen inside transaction()"
         held.wrote = True
         return self._connections.run(sql, params)
+
+    def _later(self, sql: str, params: Any) -> None:
+        """A write sent with the transaction's next statement (or its commit)."""
+        held = self._connections.held()
+        assert held is not None and not held.read_only, "writes happen inside transaction()"
+        held.wrote = True
+        self._connections.later(sql, params)
 
     def _one(self, sql: str, params: Any = ()) -> Any:
         rows = self._connections.run(sql, params)

@@ -33,12 +33,14 @@ WAIT_S = 10  # for a connection, or for the server to answer a new one
 
 @dataclass
 class Held:
-    """A transaction a thread is in: its connection, its ``BEGIN`` until the first statement goes with it (a round
-    trip is most of a statement's time), how deeply nested, and whether it wrote."""
+    """A transaction a thread is in: its connection; what is still to be sent with its next statement (a round trip
+    is most of a statement's time): its ``BEGIN`` and the writes whose results nobody waits for; whether the
+    ``BEGIN`` has gone; how deeply nested; whether it wrote."""
 
     connection: psycopg.Connection
     read_only: bool
-    begin: tuple[str, ...] | None
+    pending: list[str]
+    begun: bool = False
     depth: int = 1
     wrote: bool = False
 
@@ -79,8 +81,8 @@ class Connections:
         """One statement: in this thread's transaction, or on its own (a read, sent again on another connection
         if the one it had was dropped)."""
         held = self.held()
-        if held is not None and held.begin is not None:
-            return self._first(held, sql, params)
+        if held is not None and held.pending:
+            return self._with_pending(held, sql, params)
         if held is not None:
             try:
                 return _rows(held.connection.execute(sql, params or None))
@@ -98,19 +100,36 @@ class Connections:
                 self._pool.check()  # the server went away: the pool's idle connections are gone too
         raise AssertionError("unreachable")
 
-    def _first(self, held: Held, sql: str, params: Any) -> list[tuple[Any, ...]]:
-        """A transaction's first statement, sent in one message with its ``BEGIN`` (its values bound here to make
-        that possible); on a connection the server dropped, nothing has happened yet, so another is tried."""
+    def later(self, sql: str, params: Any) -> None:
+        """A write in this thread's transaction whose result nobody waits for: sent with the next statement."""
+        held = self.held()
+        assert held is not None, "a write waits inside a transaction"
+        held.pending.append(self._bound(held, sql, params))
+
+    def flushed(self) -> psycopg.Connection:
+        """This thread's transaction's connection, with what was pending sent (before a COPY, which goes alone)."""
+        held = self.held()
+        assert held is not None, "inside a transaction"
+        if held.pending:
+            self._with_pending(held, "SELECT 1", ())
+        return held.connection
+
+    @staticmethod
+    def _bound(held: Held, sql: str, params: Any) -> str:
+        return psycopg.ClientCursor(held.connection).mogrify(sql, params) if params else sql
+
+    def _with_pending(self, held: Held, sql: str, params: Any) -> list[tuple[Any, ...]]:
+        """A statement sent in one message with what is pending (its values bound here to make that possible);
+        before the ``BEGIN`` has gone, a connection the server dropped has seen nothing, so another is tried."""
         for attempt in range(CONNECTIONS + 1):
             try:
-                bound = psycopg.ClientCursor(held.connection).mogrify(sql, params) if params else sql
-                cursor = held.connection.execute("; ".join((*(held.begin or ()), bound)))
+                cursor = held.connection.execute("; ".join((*held.pending, self._bound(held, sql, params))))
                 while cursor.nextset():  # to the statement's own results
                     pass
-                held.begin = None
+                held.pending, held.begun = [], True
                 return _rows(cursor)
             except psycopg.OperationalError as error:
-                if not held.connection.broken or attempt == CONNECTIONS:
+                if held.begun or not held.connection.broken or attempt == CONNECTIONS:
                     raise translated(error) from None
                 self._pool.putconn(held.connection)  # broken: the pool lets it go
                 self._pool.check()
@@ -136,13 +155,13 @@ class Connections:
             finally:
                 held.depth -= 1
             return
-        held = self._local.held = Held(self._connection(), read_only, READ if read_only else WRITE)
+        held = self._local.held = Held(self._connection(), read_only, list(READ if read_only else WRITE))
         try:
             yield held
-            if held.begin is None:  # nothing was sent: nothing to end
+            if held.begun or held.wrote:  # else nothing was sent: nothing to end
                 self._commit(held)
         except BaseException:
-            if held.begin is None and not held.connection.broken:
+            if held.begun and not held.connection.broken:
                 held.connection.execute("ROLLBACK")
             raise
         finally:
@@ -151,8 +170,10 @@ class Connections:
 
     @staticmethod
     def _commit(held: Held) -> None:
+        ending = ("UPDATE revision SET value = value + 1", "COMMIT") if held.wrote else ("COMMIT",)
+        message, held.pending, held.begun = "; ".join((*held.pending, *ending)), [], True
         try:
-            held.connection.execute("UPDATE revision SET value = value + 1; COMMIT" if held.wrote else "COMMIT")
+            held.connection.execute(message)
         except psycopg.OperationalError as error:
             if isinstance(error, ROLLED_BACK):
                 raise translated(error) from None
