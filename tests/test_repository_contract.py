@@ -192,8 +192,8 @@ LAST_NAMES = ["Lee", "Lefèvre", "Ng", "Nguyen", "Okafor"]
 def crowd(open_handle: OpenHandle, monkeypatch: pytest.MonkeyPatch) -> Repository:
     """180 contacts at six organizations in three divisions, two renamed since; a server store is made to treat
     anything past 20 matches as many, and to walk the list only when a page (7) of matches is within its first 14
-    lines, so each of its ways of answering (fetching the few, ordering what a word matches by the sort keys its
-    keys carry, walking the many) is exercised."""
+    lines, so each of its ways of answering (fetching the few when matching; for a listing, ordering the matches'
+    own key rows by the sort keys they carry, or walking the list) is exercised."""
     monkeypatch.setattr(postgres_query, "NARROW", 20)
     monkeypatch.setattr(postgres_listing, "PAGE", 7)
     monkeypatch.setattr(postgres_query, "WALKED", 14)

@@ -1,15 +1,14 @@
-"""Conditions (``core.store.conditions``) as SQL over the PostgreSQL store's ``index_keys`` table, and listings
-that page through them in name order by their sort keys (keyset), so that no read holds a table's ids.
+"""Conditions (``core.store.conditions``) as SQL over the PostgreSQL store's ``index_keys`` table.
 
-A condition is answered one of two ways. When some part of it matches no more than ``NARROW`` documents (a name,
-a number, a division), those are fetched and the rest of the condition is checked on them alone. When every part
-matches more (a one-letter word at a million contacts), the index the answer is ordered by is walked and each
-document on the way is checked with index probes: such matches are spread along it, so a page is found after
-few steps.
+Matching (a search, capped): when some part of a condition matches no more than ``NARROW`` documents (a name, a
+number, a division), those are fetched and the rest of the condition is checked on them alone; otherwise the first
+matches found are read.
 
-A listing of what one word (or a number, or a linked record) matches reads its pages straight from those keys'
-rows, which carry their document's sort key: the few hundred thousand rows of a common name are ordered without
-visiting the documents or the order index."""
+A listing (``postgres_listing``) is read one of two ways. Matches many and spread along the list (a page of them
+within its first ``WALKED`` lines: a one-letter word, a tier) are found by walking the order index, each document
+on the way checked by index probes. Otherwise they come from the rows of the keys they matched, which carry their
+document's sort key: the 180,000 key rows of a common name are put in name order (top-N) without visiting the
+documents or the order index; several words are driven by the one expected to have the fewest rows."""
 
 from __future__ import annotations
 
@@ -17,18 +16,13 @@ import itertools
 from collections.abc import Callable
 
 from core.store import postgres_listing as listings
-from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, ListedIds, Listing, Prefix, linked_key
+from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, Listing, Prefix, linked_key
 from core.store.postgres_listing import KeysetListing, Run, Sql, walked
 
-# A part matching this many documents or fewer is fetched whole (and sorted by the order index's keys for a
-# listing): walking the order index instead is fast only when matches are spread along it, and a name's matches sit
-# together (every "smith" after every name before it: seconds to reach at a million contacts).
-NARROW = 100_000
+NARROW = 100_000  # a part of a condition matching this many documents or fewer is fetched whole when matching
 PROBED = 5000  # documents few enough to check the rest of a condition on one by one
-FEW_OF_MANY = 20_000  # the matches of common words together, fetched whole if no more than this
 WALKED = 1600  # a listing walks the order index if a page of matches is within this many of its first lines
 LINKED = 1000  # linked records matching no more than this are looked up by their ids
-
 
 
 def like(prefix: str) -> str:
@@ -91,13 +85,12 @@ def predicate(condition: Condition, id_sql: str, aliases: itertools.count | None
     return "(" + joiner.join(sql for sql, _ in parts) + ")", tuple(p for _, params in parts for p in params)
 
 
-def key_rows(condition: Condition, order: str | None = None, *, intersect: bool = False) -> Sql:
+def key_rows(condition: Condition, order: str | None = None) -> Sql:
     """A statement giving the ids matching ``condition`` (some more than once), or, given the ``order`` index,
     each with its sort key there (as ``key``), read from the rows of the keys matched, which carry it. ``All`` is
     driven by its first part, the others checked on its rows: by index probes for ids (a capped count, a few
     wanted), as the planner chooses for an order (a page of it wants every match sorted; hashing the others' keys is
-    faster than a probe per row while they are few). ``intersect`` (ids): ``All``'s parts each read whole and
-    intersected by hashing (each part's document checked for the others is slower when all are common)."""
+    faster than a probe per row while they are few)."""
     def columns(alias: str = "") -> str:
         return f"{alias}id" if order is None else f"{alias}sort AS key, {alias}id"
 
@@ -110,11 +103,10 @@ def key_rows(condition: Condition, order: str | None = None, *, intersect: bool 
         return f"SELECT {columns()} FROM index_keys WHERE {where}", params
     if isinstance(condition, Linked):
         return _linked(condition, columns("l."))
-    if isinstance(condition, AnyOf) or (intersect and len(condition.parts) > 1):
+    if isinstance(condition, AnyOf):
         nothing = "NULL::bigint AS id" if order is None else "NULL AS key, NULL::bigint AS id"
         parts = [key_rows(part, order) for part in condition.parts] or [(f"SELECT {nothing} LIMIT 0", ())]
-        joined = " UNION ALL " if isinstance(condition, AnyOf) else " INTERSECT "
-        return joined.join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
+        return " UNION ALL ".join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
     if not condition.parts:  # all of nothing: every document, as the order index lists them
         if order is None:
             raise ValueError("all of nothing is every document: ask for them in an order")
@@ -184,9 +176,9 @@ class Evaluator:
         found = self.narrow(condition, NARROW if cap is None else max(cap, NARROW))
         return found if found is not None else self._first(condition, cap)
 
-    def _first(self, condition: Condition, cap: int | None, *, intersect: bool = False) -> set[int]:
-        """Every id matching ``condition``, or the first ``cap + 1`` found (``intersect`` as for ``key_rows``)."""
-        rows_sql, params = key_rows(condition, intersect=intersect)
+    def _first(self, condition: Condition, cap: int | None) -> set[int]:
+        """Every id matching ``condition``, or the first ``cap + 1`` found."""
+        rows_sql, params = key_rows(condition)
         limit = None if cap is None else 2 * (cap + 1)
         while True:
             sql = rows_sql if limit is None else f"{rows_sql} LIMIT {limit}"
@@ -223,46 +215,23 @@ class Evaluator:
         if len(first) == listings.PAGE:  # many matches spread along the list: walking it finds each page at once
             return KeysetListing(self._run, walked(order, (where, params)), None, key_rows(condition),
                                  first=[(key, record_id) for key, record_id in first])
+        # Otherwise the matches' own key rows are put in order, however many: at three million contacts, walking
+        # to a common surname's sparse matches, or intersecting two common words whole, took 10–25 s where this
+        # takes about a second.
         matches = self._sorted(order, condition)
-        if matches is not None:
-            listing = KeysetListing(self._run, matches, None, matches, repeats=True)
-            listing.window(0, listings.PAGE)  # wanted next anyway; if short, the listing is complete (counted)
-            return listing
-        found = self.narrow(condition)
-        if found is None and isinstance(condition, All) and len(condition.parts) > 1:
-            # Every word is common ("ann lee" at a million contacts) but few records have them all: each word's
-            # matches read whole and intersected by hashing find them faster than walking the list in name order.
-            every, params = key_rows(condition, intersect=True)
-            ordered = self._run(f"SELECT o.id FROM index_keys o WHERE o.idx = %s AND o.id IN "
-                                f"(SELECT id FROM ({every}) m LIMIT {FEW_OF_MANY + 1}) ORDER BY o.key, o.id",
-                                (order, *params))
-            if len(ordered) <= FEW_OF_MANY:
-                return ListedIds([row[0] for row in ordered])
-        if found is not None:
-            return self._ordered(order, found)
-        return KeysetListing(self._run, walked(order, predicate(condition, "o.id")), None, key_rows(condition))
+        listing = KeysetListing(self._run, matches, None, matches, repeats=True)
+        listing.window(0, listings.PAGE)  # wanted next anyway; if short, the listing is complete (counted)
+        return listing
 
-    def _sorted(self, order: str, condition: Condition) -> Sql | None:
-        """``key_rows`` in ``order`` for ``condition``; for ``All``, driven by the part the planner expects fewest
-        keys of, if it has no more than ``2 × NARROW`` (else None). Expected, not counted: counting a common word's keys takes
-        as long as ordering them."""
+    def _sorted(self, order: str, condition: Condition) -> Sql:
+        """``key_rows`` in ``order`` for ``condition``; ``All`` driven by the part the planner expects fewest keys of
+        (expected, not counted: counting a common word's keys takes as long as ordering them)."""
         if not isinstance(condition, All) or not condition.parts:
             return key_rows(condition, order)
         fewest = min(condition.parts, key=lambda part: self._expected(key_rows(part, order)))
-        driver, params = key_rows(fewest, order)
-        if self._run(f"SELECT count(*) FROM (SELECT 1 FROM ({driver}) d LIMIT {2 * NARROW + 1}) c", params)[0][0] > \
-                2 * NARROW:
-            return None
         return key_rows(All((fewest, *(part for part in condition.parts if part is not fewest))), order)
 
     def _expected(self, statement: Sql) -> float:
         """How many rows the planner expects ``statement`` to give (its estimate: a millisecond, however many)."""
         sql, params = statement
         return float(self._run(f"EXPLAIN (FORMAT JSON) {sql}", params)[0][0][0]["Plan"]["Plan Rows"])
-
-    def _ordered(self, order: str, found: set[int]) -> Listing:
-        # Typed, the ids are a hashed set to the planner: for tens of thousands it reads the order index through
-        # instead of looking each one up (twice as fast at 90,000 of a million).
-        rows = self._run("SELECT id FROM index_keys WHERE idx = %s AND id = ANY(%s::bigint[]) ORDER BY key, id",
-                         (order, list(found)))
-        return ListedIds([row[0] for row in rows])
