@@ -160,8 +160,7 @@ class Queries(Notes, Organizations):
         docs = self.documents(actor, record_kind, ids)
         names: dict[int, str] = {}
         if record_kind is RecordKind.contact:
-            linked = search.linked_organizations(self._repo, docs.values(), self._policy.visible_divisions(actor))
-            names = {i: d["name"] for i, d in linked.items()}
+            names = {i: d["name"] for i, d in self.linked_organizations(actor, docs.values()).items()}
         found = []
         for record_id, doc in docs.items():
             if record_kind is RecordKind.contact:
@@ -185,11 +184,13 @@ class Queries(Notes, Organizations):
         """The stored form (JSON types) of those of ``ids`` that ``actor`` may see: for exports, which write
         millions of records and cannot afford a model each. Read them, don't change them."""
         record_kind = RecordKind.of(kind)
-        docs = self._repo.get_many(record_kind.table, ids)
-        visible = self._policy.visible_divisions(actor)
-        if visible is None:
-            return docs
-        return {i: d for i, d in docs.items() if d.get("division", DEFAULT_DIVISION) in visible}
+        return search.visible_documents(self._repo.get_many(record_kind.table, ids),
+                                        self._policy.visible_divisions(actor))
+
+    @reads
+    def linked_organizations(self, actor: Actor, contacts: Iterable[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+        """The stored form of the organizations ``contacts`` (stored forms) work at, those ``actor`` may see."""
+        return search.linked_organizations(self._repo, contacts, self._policy.visible_divisions(actor))
 
     @reads
     def matching(self, actor: Actor, kind: str, by: MatchBy, value: str, source: str = "") -> list[int]:

@@ -195,8 +195,8 @@ def _rank(repo: Repository, kind: str, ids: set[int], query: str, divisions: set
 def linked_organizations(repo: Repository, contacts: Iterable[dict], divisions: set[str] | None) -> dict[int, dict]:
     """The organizations ``contacts`` link to that are in ``divisions`` (None: all): a contact's row or card never
     names an organization its reader cannot see."""
-    wanted = {d["organization_id"] for d in contacts if d.get("organization_id")}
-    return repo.get_many("organizations", visible_only(repo, "organization", wanted, divisions))
+    wanted = sorted({d["organization_id"] for d in contacts if d.get("organization_id")})
+    return visible_documents(repo.get_many("organizations", wanted), divisions)
 
 
 def _score(terms: list[str], names: list[str], others: set[str]) -> int:

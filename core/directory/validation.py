@@ -103,13 +103,11 @@ class Validation(Service):
                             holders: dict[str, set[int]]) -> list[FieldProblem]:
         """Problems for the identifier fields of ``record`` that others hold too (``holders``: who holds each)."""
         clashes = []
-        for key, value in record.custom_fields.items():
+        for key, others in holders.items():
             spec = schema.field(key)
-            if key not in holders or spec is None:
-                continue
-            if holders[key] - {record.id}:
+            if spec is not None and others - {record.id}:
                 clashes.append(FieldProblem(
-                    f"custom_fields.{key}", value,
+                    f"custom_fields.{key}", record.custom_fields[key],
                     # not which one: it may be in a division the person cannot see
                     f"{spec.label!r} is an identifier and another {kind} already has it",
                 ))

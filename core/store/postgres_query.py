@@ -13,7 +13,7 @@ documents or the order index; several words are driven by the one expected to ha
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from core.store import postgres_listing as listings
 from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, Listing, Prefix, linked_key
@@ -35,15 +35,15 @@ def _leaf(condition: Key | Prefix, alias: str = "") -> Sql:
     return f"{alias}idx = %s AND {alias}key LIKE %s", (condition.index, like(condition.prefix))
 
 
-def _linked_keys(targets: Ids) -> list[str]:
-    return [linked_key(i) for i in targets.ids]
+def _linked_keys(targets: Iterable[int]) -> list[str]:
+    return [linked_key(i) for i in targets]
 
 
 def _linked(condition: Linked, columns: str) -> Sql:
     """``columns`` of the rows of ``condition.index`` whose key names a document matching its target."""
     if isinstance(condition.target, Ids):
         return (f"SELECT {columns} FROM index_keys l WHERE l.idx = %s AND l.key = ANY(%s::text[])",
-                (condition.index, _linked_keys(condition.target)))
+                (condition.index, _linked_keys(condition.target.ids)))
     target, params = key_rows(condition.target)
     return (f"SELECT {columns} FROM index_keys l WHERE l.idx = %s AND l.key IN (SELECT t.id::text FROM ({target}) t)",
             (condition.index, *params))
@@ -74,7 +74,7 @@ def predicate(condition: Condition, id_sql: str, aliases: itertools.count | None
         if isinstance(condition.target, Ids):
             # compared as an expression, the document's one link is checked against the ids; as the key column,
             # the index would be searched once for each id
-            inner, params = f"{alias}.key || '' = ANY(%s::text[])", (_linked_keys(condition.target),)
+            inner, params = f"{alias}.key || '' = ANY(%s::text[])", (_linked_keys(condition.target.ids),)
         else:
             inner, params = predicate(condition.target, f"{alias}.key::bigint", aliases, probed=probed)
         return _probe(alias, id_sql, f"{alias}.idx = %s AND {inner}", probed), (condition.index, *params)
@@ -140,7 +140,7 @@ class Evaluator:
             if targets is None:
                 return None
             rows = self._run("SELECT id FROM index_keys WHERE idx = %s AND key = ANY(%s) LIMIT %s",
-                             (condition.index, [str(t) for t in targets], cap + 1))
+                             (condition.index, _linked_keys(targets), cap + 1))
             return {row[0] for row in rows} if len(rows) <= cap else None
         if isinstance(condition, AnyOf):
             either: set[int] = set()

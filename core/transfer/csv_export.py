@@ -42,8 +42,7 @@ def export_csv(directory: Directory, actor: Actor, out: IO[str],
             rows = []
             contacts = directory.documents(actor, "contact", chunk)
             notes = directory.note_texts(actor, "contact", contacts)
-            organizations = directory.documents(actor, "organization", sorted(
-                {doc["organization_id"] for doc in contacts.values() if doc.get("organization_id")}))
+            organizations = directory.linked_organizations(actor, contacts.values())
             organization_notes = directory.note_texts(actor, "organization", organizations)
             organization_cells: dict[tuple[int, str], list[str]] = {}  # an organization is on many rows
             for contact_id, contact in contacts.items():

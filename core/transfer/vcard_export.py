@@ -30,8 +30,8 @@ def export_vcards(directory: Directory, actor: Actor, out: IO[str], version: str
     writer = _Writer(version, directory.region)
     written: set[int] = set()  # organizations' ids: their documents are read a chunk at a time, as needed
 
-    def companies(ids: list[int]) -> None:
-        docs = directory.documents(actor, "organization", [i for i in ids if i not in written])
+    def companies(found: dict[int, dict[str, Any]]) -> None:
+        docs = {i: doc for i, doc in found.items() if i not in written}
         notes = directory.note_texts(actor, "organization", docs)
         out.writelines(writer.company(doc, notes.get(i, [])) for i, doc in docs.items())
         written.update(docs)
@@ -39,14 +39,14 @@ def export_vcards(directory: Directory, actor: Actor, out: IO[str], version: str
     with directory.reading():
         listing = directory.browse(actor, "contact", query or "")
         for chunk in directory.browse(actor, "organization", query or "").chunks(CHUNK):
-            companies(chunk)
+            companies(directory.documents(actor, "organization", chunk))
         if query:
             for chunk in listing.chunks(CHUNK):
-                companies(_organization_ids(directory.documents(actor, "contact", chunk)))
+                companies(directory.linked_organizations(actor, directory.documents(actor, "contact", chunk).values()))
         total, done = listing.count() + len(written), len(written)
         for chunk in listing.chunks(CHUNK):
             contacts = directory.documents(actor, "contact", chunk)
-            organizations = directory.documents(actor, "organization", _organization_ids(contacts))
+            organizations = directory.linked_organizations(actor, contacts.values())
             notes = directory.note_texts(actor, "contact", contacts)
             out.writelines(writer.person(doc, organizations.get(doc.get("organization_id", -1)), notes.get(i, []))
                            for i, doc in contacts.items())
@@ -54,10 +54,6 @@ def export_vcards(directory: Directory, actor: Actor, out: IO[str], version: str
             if progress is not None:
                 progress(done, total)
     return done
-
-
-def _organization_ids(contacts: dict[int, dict[str, Any]]) -> list[int]:
-    return sorted({doc["organization_id"] for doc in contacts.values() if doc.get("organization_id")})
 
 
 class _Writer:
