@@ -51,18 +51,22 @@ def test_a_database_newer_than_the_program_is_refused(postgres_url, tmp_path):
         open_directory(tmp_path / "unused", settings=settings(postgres_url))
 
 
-def test_a_database_of_schema_2_is_upgraded_and_lists_a_words_matches_in_name_order(postgres_url, tmp_path):
+def test_a_database_of_schema_2_is_upgraded_and_lists_a_words_matches_in_name_order_and_finds_numbers(postgres_url, tmp_path):
     directory = open_directory(tmp_path / "unused", settings=settings(postgres_url))
     made = {name: directory.create(ADMIN, "contact", {"first_name": name.split()[0], "last_name": name.split()[1]}).id
             for name in ("Zed Smith", "Bo Smithers", "Ann Smith", "Cy Jones")}
+    directory.update(ADMIN, "contact", made["Cy Jones"], {"phones": [{"raw": "+1 415 555 2671"}]})
     directory.close()
     with psycopg.connect(postgres_url, autocommit=True) as connection:  # as a program of schema 2 left it
-        connection.execute("ALTER TABLE index_keys DROP CONSTRAINT index_keys_pkey; "
-                           "ALTER TABLE index_keys DROP COLUMN sort; ALTER TABLE index_keys ADD PRIMARY KEY (idx, key, id); "
+        connection.execute("CREATE TABLE named AS SELECT c.name AS idx, k.key, k.id FROM index_keys k "
+                           "JOIN key_indexes c ON c.code = k.idx; DROP TABLE index_keys, key_indexes; "
+                           "ALTER TABLE named RENAME TO index_keys; ALTER TABLE index_keys ADD PRIMARY KEY (idx, key, id); "
+                           "CREATE INDEX index_keys_by_id ON index_keys (id, idx, key); "
                            "DROP FUNCTION documents_under; DELETE FROM contacts_schema WHERE version > 2")
     directory = open_directory(tmp_path / "unused", settings=settings(postgres_url))
     assert directory.browse(ADMIN, "contact", "smith").window(0, 10) == [made["Ann Smith"], made["Zed Smith"],
                                                                         made["Bo Smithers"]]
+    assert [c.id for c in directory.lookup(ADMIN, "(415) 555-2671").contacts] == [made["Cy Jones"]]
     directory.close()
 
 

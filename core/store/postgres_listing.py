@@ -17,8 +17,9 @@ Run = Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]]
 Sql = tuple[str, tuple[Any, ...]]
 
 
-def walked(order: str, where: Sql | None) -> Sql:
-    """The rows of the order index ``order`` (the documents matching ``where``), as a listing reads them."""
+def walked(order: int, where: Sql | None) -> Sql:
+    """The rows of the order index numbered ``order`` (the documents matching ``where``), as a listing reads
+    them."""
     condition, params = where or ("TRUE", ())
     return f"SELECT o.key, o.id FROM index_keys o WHERE o.idx = %s AND {condition}", (order, *params)
 

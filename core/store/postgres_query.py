@@ -13,7 +13,7 @@ documents or the order index; several words are driven by the one expected to ha
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from core.store import postgres_listing as listings
 from core.store.conditions import All, AnyOf, Condition, Ids, Key, Linked, Listing, Prefix, linked_key
@@ -29,24 +29,27 @@ def like(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _leaf(condition: Key | Prefix, alias: str = "") -> Sql:
+Codes = Mapping[str, int]  # an index's name → the number its key rows name it by
+
+
+def _leaf(condition: Key | Prefix, codes: Codes, alias: str = "") -> Sql:
     if isinstance(condition, Key):
-        return f"{alias}idx = %s AND {alias}key = %s", (condition.index, condition.key)
-    return f"{alias}idx = %s AND {alias}key LIKE %s", (condition.index, like(condition.prefix))
+        return f"{alias}idx = %s AND {alias}key = %s", (codes[condition.index], condition.key)
+    return f"{alias}idx = %s AND {alias}key LIKE %s", (codes[condition.index], like(condition.prefix))
 
 
 def _linked_keys(targets: Iterable[int]) -> list[str]:
     return [linked_key(i) for i in targets]
 
 
-def _linked(condition: Linked, columns: str) -> Sql:
+def _linked(condition: Linked, codes: Codes, columns: str) -> Sql:
     """``columns`` of the rows of ``condition.index`` whose key names a document matching its target."""
     if isinstance(condition.target, Ids):
         return (f"SELECT {columns} FROM index_keys l WHERE l.idx = %s AND l.key = ANY(%s::text[])",
-                (condition.index, _linked_keys(condition.target.ids)))
-    target, params = key_rows(condition.target)
+                (codes[condition.index], _linked_keys(condition.target.ids)))
+    target, params = key_rows(condition.target, codes)
     return (f"SELECT {columns} FROM index_keys l WHERE l.idx = %s AND l.key IN (SELECT t.id::text FROM ({target}) t)",
-            (condition.index, *params))
+            (codes[condition.index], *params))
 
 
 def _probe(alias: str, id_sql: str, where: str, probed: bool) -> str:
@@ -59,7 +62,8 @@ def _probe(alias: str, id_sql: str, where: str, probed: bool) -> str:
             "OFFSET 0)")
 
 
-def predicate(condition: Condition, id_sql: str, aliases: itertools.count | None = None, *, probed: bool = True) -> Sql:
+def predicate(condition: Condition, id_sql: str, codes: Codes, aliases: itertools.count | None = None, *,
+              probed: bool = True) -> Sql:
     """SQL true for the document whose id is ``id_sql`` if it matches: index probes by id (``index_keys_by_id``),
     or, not ``probed``, whatever the planner makes of them (a join, when every matching document is wanted)."""
     aliases = aliases if aliases is not None else itertools.count()
@@ -67,7 +71,7 @@ def predicate(condition: Condition, id_sql: str, aliases: itertools.count | None
         return f"{id_sql} = ANY(%s)", (list(condition.ids),)
     if isinstance(condition, (Key, Prefix)):
         alias = f"p{next(aliases)}"
-        where, params = _leaf(condition, f"{alias}.")
+        where, params = _leaf(condition, codes, f"{alias}.")
         return _probe(alias, id_sql, where, probed), params
     if isinstance(condition, Linked):
         alias = f"p{next(aliases)}"
@@ -76,16 +80,16 @@ def predicate(condition: Condition, id_sql: str, aliases: itertools.count | None
             # the index would be searched once for each id
             inner, params = f"{alias}.key || '' = ANY(%s::text[])", (_linked_keys(condition.target.ids),)
         else:
-            inner, params = predicate(condition.target, f"{alias}.key::bigint", aliases, probed=probed)
-        return _probe(alias, id_sql, f"{alias}.idx = %s AND {inner}", probed), (condition.index, *params)
+            inner, params = predicate(condition.target, f"{alias}.key::bigint", codes, aliases, probed=probed)
+        return _probe(alias, id_sql, f"{alias}.idx = %s AND {inner}", probed), (codes[condition.index], *params)
     joiner = " AND " if isinstance(condition, All) else " OR "
-    parts = [predicate(part, id_sql, aliases, probed=probed) for part in condition.parts]
+    parts = [predicate(part, id_sql, codes, aliases, probed=probed) for part in condition.parts]
     if not parts:
         return ("TRUE" if isinstance(condition, All) else "FALSE"), ()
     return "(" + joiner.join(sql for sql, _ in parts) + ")", tuple(p for _, params in parts for p in params)
 
 
-def key_rows(condition: Condition, order: str | None = None) -> Sql:
+def key_rows(condition: Condition, codes: Codes, order: str | None = None) -> Sql:
     """A statement giving the ids matching ``condition`` (some more than once), or, given the ``order`` index,
     each with its sort key there (as ``key``), read from the rows of the keys matched, which carry it. ``All`` is
     driven by its first part, the others checked on its rows: by index probes for ids (a capped count, a few
@@ -97,30 +101,31 @@ def key_rows(condition: Condition, order: str | None = None) -> Sql:
     if isinstance(condition, Ids):
         if order is None:
             return "SELECT unnest(%s::bigint[]) AS id", (list(condition.ids),)
-        return "SELECT key, id FROM index_keys WHERE idx = %s AND id = ANY(%s::bigint[])", (order, list(condition.ids))
+        return ("SELECT key, id FROM index_keys WHERE idx = %s AND id = ANY(%s::bigint[])",
+                (codes[order], list(condition.ids)))
     if isinstance(condition, (Key, Prefix)):
-        where, params = _leaf(condition)
+        where, params = _leaf(condition, codes)
         return f"SELECT {columns()} FROM index_keys WHERE {where}", params
     if isinstance(condition, Linked):
-        return _linked(condition, columns("l."))
+        return _linked(condition, codes, columns("l."))
     if isinstance(condition, AnyOf):
         nothing = "NULL::bigint AS id" if order is None else "NULL AS key, NULL::bigint AS id"
-        parts = [key_rows(part, order) for part in condition.parts] or [(f"SELECT {nothing} LIMIT 0", ())]
+        parts = [key_rows(part, codes, order) for part in condition.parts] or [(f"SELECT {nothing} LIMIT 0", ())]
         return " UNION ALL ".join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
     if not condition.parts:  # all of nothing: every document, as the order index lists them
         if order is None:
             raise ValueError("all of nothing is every document: ask for them in an order")
-        return "SELECT key, id FROM index_keys WHERE idx = %s", (order,)
-    driver, params = key_rows(condition.parts[0], order)
-    where, more = predicate(All(condition.parts[1:]), "d.id", probed=order is None)
+        return "SELECT key, id FROM index_keys WHERE idx = %s", (codes[order],)
+    driver, params = key_rows(condition.parts[0], codes, order)
+    where, more = predicate(All(condition.parts[1:]), "d.id", codes, probed=order is None)
     return f"SELECT {'d.id' if order is None else 'd.key, d.id'} FROM ({driver}) d WHERE {where}", (*params, *more)
 
 
 class Evaluator:
     """Answers conditions through ``run`` (a statement and its parameters → rows)."""
 
-    def __init__(self, run: Run):
-        self._run = run
+    def __init__(self, run: Run, codes: Codes):
+        self._run, self._codes = run, codes
 
     def narrow(self, condition: Condition, cap: int | None = None) -> set[int] | None:
         """The ids matching ``condition`` if a part of it that must hold matches ``cap`` (``NARROW``) or fewer;
@@ -131,7 +136,7 @@ class Evaluator:
         if isinstance(condition, (Key, Prefix)):
             # a document has a key once, but a prefix may match several of its keys ("smith" and "smith12@…")
             limit = cap + 1 if isinstance(condition, Key) else 2 * cap + 1
-            where, params = _leaf(condition)
+            where, params = _leaf(condition, self._codes)
             rows = self._run(f"SELECT id FROM index_keys WHERE {where} LIMIT %s", (*params, limit))
             keyed = {row[0] for row in rows}
             return keyed if len(rows) < limit and len(keyed) <= cap else None
@@ -140,7 +145,7 @@ class Evaluator:
             if targets is None:
                 return None
             rows = self._run("SELECT id FROM index_keys WHERE idx = %s AND key = ANY(%s) LIMIT %s",
-                             (condition.index, _linked_keys(targets), cap + 1))
+                             (self._codes[condition.index], _linked_keys(targets), cap + 1))
             return {row[0] for row in rows} if len(rows) <= cap else None
         if isinstance(condition, AnyOf):
             either: set[int] = set()
@@ -166,7 +171,7 @@ class Evaluator:
         """Those of ``ids`` that match ``condition``."""
         if not ids or (isinstance(condition, All) and not condition.parts):
             return set(ids)
-        where, params = predicate(condition, "i.id")
+        where, params = predicate(condition, "i.id", self._codes)
         rows = self._run(f"SELECT i.id FROM unnest(%s::bigint[]) AS i(id) WHERE {where}", (list(ids), *params))
         return {row[0] for row in rows}
 
@@ -178,7 +183,7 @@ class Evaluator:
 
     def _first(self, condition: Condition, cap: int | None) -> set[int]:
         """Every id matching ``condition``, or the first ``cap + 1`` found."""
-        rows_sql, params = key_rows(condition)
+        rows_sql, params = key_rows(condition, self._codes)
         limit = None if cap is None else 2 * (cap + 1)
         while True:
             sql = rows_sql if limit is None else f"{rows_sql} LIMIT {limit}"
@@ -206,14 +211,15 @@ class Evaluator:
 
     def listing(self, order: str, condition: Condition | None, total: Callable[[], int]) -> Listing:
         if condition is None:
-            return KeysetListing(self._run, walked(order, None), total())
+            return KeysetListing(self._run, walked(self._codes[order], None), total())
         condition = self.resolved(condition)
-        where, params = predicate(condition, "o.id")
+        where, params = predicate(condition, "o.id", self._codes)
         first = self._run(f"SELECT o.key, o.id FROM (SELECT key, id FROM index_keys WHERE idx = %s ORDER BY key, id "
                           f"LIMIT {WALKED}) o WHERE {where} ORDER BY o.key, o.id LIMIT {listings.PAGE}",
-                          (order, *params))
+                          (self._codes[order], *params))
         if len(first) == listings.PAGE:  # many matches spread along the list: walking it finds each page at once
-            return KeysetListing(self._run, walked(order, (where, params)), None, key_rows(condition),
+            return KeysetListing(self._run, walked(self._codes[order], (where, params)), None,
+                                 key_rows(condition, self._codes),
                                  first=[(key, record_id) for key, record_id in first])
         # Otherwise the matches' own key rows are put in order, however many: at three million contacts, walking
         # to a common surname's sparse matches, or intersecting two common words whole, took 10–25 s where this
@@ -227,9 +233,9 @@ class Evaluator:
         """``key_rows`` in ``order`` for ``condition``; ``All`` driven by the part the planner expects fewest keys of
         (expected, not counted: counting a common word's keys takes as long as ordering them)."""
         if not isinstance(condition, All) or not condition.parts:
-            return key_rows(condition, order)
-        fewest = min(condition.parts, key=lambda part: self._expected(key_rows(part, order)))
-        return key_rows(All((fewest, *(part for part in condition.parts if part is not fewest))), order)
+            return key_rows(condition, self._codes, order)
+        fewest = min(condition.parts, key=lambda part: self._expected(key_rows(part, self._codes, order)))
+        return key_rows(All((fewest, *(part for part in condition.parts if part is not fewest))), self._codes, order)
 
     def _expected(self, statement: Sql) -> float:
         """How many rows the planner expects ``statement`` to give (its estimate: a millisecond, however many)."""
