@@ -13,6 +13,7 @@ documents or the order index; several words are driven by the one expected to ha
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterable, Mapping
 
 from core.store import postgres_listing as listings
@@ -89,12 +90,13 @@ def predicate(condition: Condition, id_sql: str, codes: Codes, aliases: itertool
     return "(" + joiner.join(sql for sql, _ in parts) + ")", tuple(p for _, params in parts for p in params)
 
 
-def key_rows(condition: Condition, codes: Codes, order: str | None = None) -> Sql:
+def key_rows(condition: Condition, codes: Codes, order: str | None = None, *, in_order: bool = False) -> Sql:
     """A statement giving the ids matching ``condition`` (some more than once), or, given the ``order`` index,
     each with its sort key there (as ``key``), read from the rows of the keys matched, which carry it. ``All`` is
     driven by its first part, the others checked on its rows: by index probes for ids (a capped count, a few
-    wanted), as the planner chooses for an order (a page of it wants every match sorted; hashing the others' keys is
-    faster than a probe per row while they are few)."""
+    wanted); for an order, as the planner chooses (every match is sorted for a page; hashing the others' keys is
+    faster than a probe per row while they are few), or, ``in_order``, by probes on the first part's rows put in
+    order first, as they are read (a page of a word beside one that most documents match: a few hundred probes)."""
     def columns(alias: str = "") -> str:
         return f"{alias}id" if order is None else f"{alias}sort AS key, {alias}id"
 
@@ -117,7 +119,9 @@ def key_rows(condition: Condition, codes: Codes, order: str | None = None) -> Sq
             raise ValueError("all of nothing is every document: ask for them in an order")
         return "SELECT key, id FROM index_keys WHERE idx = %s", (codes[order],)
     driver, params = key_rows(condition.parts[0], codes, order)
-    where, more = predicate(All(condition.parts[1:]), "d.id", codes, probed=order is None)
+    if order is not None and in_order:
+        driver = f"SELECT * FROM ({driver}) r ORDER BY r.key, r.id OFFSET 0"
+    where, more = predicate(All(condition.parts[1:]), "d.id", codes, probed=order is None or in_order)
     return f"SELECT {'d.id' if order is None else 'd.key, d.id'} FROM ({driver}) d WHERE {where}", (*params, *more)
 
 
@@ -205,8 +209,9 @@ class Evaluator:
         if isinstance(condition, AnyOf):
             parts = tuple(part for part in map(self.resolved, condition.parts) if part != AnyOf(()))
             return parts[0] if len(parts) == 1 else AnyOf(parts)
-        if isinstance(condition, All):
-            return All(tuple(map(self.resolved, condition.parts)))
+        if isinstance(condition, All):  # flattened: the words of a search and what one may see are parts alike
+            return All(tuple(part for resolved in map(self.resolved, condition.parts)
+                             for part in (resolved.parts if isinstance(resolved, All) else (resolved,))))
         return condition
 
     def listing(self, order: str, condition: Condition | None, total: Callable[[], int]) -> Listing:
@@ -224,18 +229,27 @@ class Evaluator:
         # Otherwise the matches' own key rows are put in order, however many: at three million contacts, walking
         # to a common surname's sparse matches, or intersecting two common words whole, took 10–25 s where this
         # takes about a second.
-        matches = self._sorted(order, condition)
-        listing = KeysetListing(self._run, matches, None, matches, repeats=True)
+        source, matches = self._sorted(order, condition, total())
+        listing = KeysetListing(self._run, source, None, matches, repeats=True)
         listing.window(0, listings.PAGE)  # wanted next anyway; if short, the listing is complete (counted)
         return listing
 
-    def _sorted(self, order: str, condition: Condition) -> Sql:
-        """``key_rows`` in ``order`` for ``condition``; ``All`` driven by the part the planner expects fewest keys of
-        (expected, not counted: counting a common word's keys takes as long as ordering them)."""
+    def _sorted(self, order: str, condition: Condition, total: int) -> tuple[Sql, Sql]:
+        """``key_rows`` in ``order`` for ``condition``, to read pages from and to count. ``All`` is driven by the part
+        the planner expects fewest keys of (expected, not counted: counting a common word's keys takes as long as
+        ordering them); if the others are expected to pass so many of its rows that a page takes no more than
+        ``PROBED`` probes ("o'brien": every O'Brien has a word starting "o"), pages probe its rows in order."""
         if not isinstance(condition, All) or not condition.parts:
-            return key_rows(condition, self._codes, order)
-        fewest = min(condition.parts, key=lambda part: self._expected(key_rows(part, self._codes, order)))
-        return key_rows(All((fewest, *(part for part in condition.parts if part is not fewest))), self._codes, order)
+            rows = key_rows(condition, self._codes, order)
+            return rows, rows
+        expected = [(self._expected(key_rows(part, self._codes, order)), part) for part in condition.parts]
+        fewest = min(expected, key=lambda guess: guess[0])[1]
+        driven = All((fewest, *(part for part in condition.parts if part is not fewest)))
+        passing = math.prod(min(rows / max(total, 1), 1.0) for rows, part in expected if part is not fewest)
+        joined = key_rows(driven, self._codes, order)
+        if passing * PROBED < listings.PAGE:
+            return joined, joined
+        return key_rows(driven, self._codes, order, in_order=True), joined
 
     def _expected(self, statement: Sql) -> float:
         """How many rows the planner expects ``statement`` to give (its estimate: a millisecond, however many)."""
