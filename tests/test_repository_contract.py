@@ -188,13 +188,13 @@ FIRST_NAMES = ["Ann", "Anna", "Bo", "Cleo", "Dara", "Eli"]
 LAST_NAMES = ["Lee", "Lefèvre", "Ng", "Nguyen", "Okafor"]
 
 
-@pytest.fixture(params=[5000, 0], ids=["probed in order", "joined"])
+@pytest.fixture(params=[5000, 12, 0], ids=["probed in order", "probed a little", "joined"])
 def crowd(open_handle: OpenHandle, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Repository:
     """180 contacts at six organizations in three divisions, two renamed since; a server store is made to treat
     anything past 20 matches as many, and to walk the list only when a page (7) of matches is within its first 14
     lines, so each of its ways of answering (fetching the few when matching; for a listing, ordering the matches'
-    own key rows by the sort keys they carry, or walking the list) is exercised; several words' rows are checked
-    on the first one's put in order, or, allowed no probes, joined as the planner chooses."""
+    own key rows by the sort keys they carry, or walking the list) is exercised; a listing of several words starts
+    from probes on the first rows of one (all of them, the first 12, or, allowed no probes, none: joined)."""
     monkeypatch.setattr(postgres_query, "NARROW", 20)
     monkeypatch.setattr(postgres_listing, "PAGE", 7)
     monkeypatch.setattr(postgres_query, "WALKED", 14)

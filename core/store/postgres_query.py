@@ -90,13 +90,13 @@ def predicate(condition: Condition, id_sql: str, codes: Codes, aliases: itertool
     return "(" + joiner.join(sql for sql, _ in parts) + ")", tuple(p for _, params in parts for p in params)
 
 
-def key_rows(condition: Condition, codes: Codes, order: str | None = None, *, in_order: bool = False) -> Sql:
+def key_rows(condition: Condition, codes: Codes, order: str | None = None, *, first: int | None = None) -> Sql:
     """A statement giving the ids matching ``condition`` (some more than once), or, given the ``order`` index,
     each with its sort key there (as ``key``), read from the rows of the keys matched, which carry it. ``All`` is
     driven by its first part, the others checked on its rows: by index probes for ids (a capped count, a few
     wanted); for an order, as the planner chooses (every match is sorted for a page; hashing the others' keys is
-    faster than a probe per row while they are few), or, ``in_order``, by probes on the first part's rows put in
-    order first, as they are read (a page of a word beside one that most documents match: a few hundred probes)."""
+    faster than a probe per row while they are few), or by probes on the ``first`` rows of the first part in order
+    alone, as they are read (the start of the matches: where most of those rows match, a page in a few hundred)."""
     def columns(alias: str = "") -> str:
         return f"{alias}id" if order is None else f"{alias}sort AS key, {alias}id"
 
@@ -119,9 +119,9 @@ def key_rows(condition: Condition, codes: Codes, order: str | None = None, *, in
             raise ValueError("all of nothing is every document: ask for them in an order")
         return "SELECT key, id FROM index_keys WHERE idx = %s", (codes[order],)
     driver, params = key_rows(condition.parts[0], codes, order)
-    if order is not None and in_order:
-        driver = f"SELECT * FROM ({driver}) r ORDER BY r.key, r.id OFFSET 0"
-    where, more = predicate(All(condition.parts[1:]), "d.id", codes, probed=order is None or in_order)
+    if order is not None and first is not None:
+        driver = f"SELECT * FROM ({driver}) r ORDER BY r.key, r.id LIMIT {int(first)}"
+    where, more = predicate(All(condition.parts[1:]), "d.id", codes, probed=order is None or first is not None)
     return f"SELECT {'d.id' if order is None else 'd.key, d.id'} FROM ({driver}) d WHERE {where}", (*params, *more)
 
 
@@ -229,27 +229,40 @@ class Evaluator:
         # Otherwise the matches' own key rows are put in order, however many: at three million contacts, walking
         # to a common surname's sparse matches, or intersecting two common words whole, took 10–25 s where this
         # takes about a second.
-        source, matches = self._sorted(order, condition, total())
-        listing = KeysetListing(self._run, source, None, matches, repeats=True)
+        driven, passing = self._driven(condition, total())
+        matches = key_rows(driven, self._codes, order)
+        start = self._start(order, driven) if passing * PROBED >= listings.PAGE else None
+        if start is not None:
+            return KeysetListing(self._run, matches, None, matches, repeats=True, first=start)
+        listing = KeysetListing(self._run, matches, None, matches, repeats=True)
         listing.window(0, listings.PAGE)  # wanted next anyway; if short, the listing is complete (counted)
         return listing
 
-    def _sorted(self, order: str, condition: Condition, total: int) -> tuple[Sql, Sql]:
-        """``key_rows`` in ``order`` for ``condition``, to read pages from and to count. ``All`` is driven by the part
-        the planner expects fewest keys of (expected, not counted: counting a common word's keys takes as long as
-        ordering them); if the others are expected to pass so many of its rows that a page takes no more than
-        ``PROBED`` probes ("o'brien": every O'Brien has a word starting "o"), pages probe its rows in order."""
-        if not isinstance(condition, All) or not condition.parts:
-            rows = key_rows(condition, self._codes, order)
-            return rows, rows
-        expected = [(self._expected(key_rows(part, self._codes, order)), part) for part in condition.parts]
+    def _driven(self, condition: Condition, total: int) -> tuple[Condition, float]:
+        """``condition``, an ``All`` driven by the part the planner expects fewest keys of (expected, not counted:
+        counting a common word's keys takes as long as ordering them), and the share of that part's rows the others
+        are expected to pass."""
+        if not isinstance(condition, All) or len(condition.parts) < 2:
+            return condition, 1.0
+        expected = [(self._expected(key_rows(part, self._codes)), part) for part in condition.parts]
         fewest = min(expected, key=lambda guess: guess[0])[1]
-        driven = All((fewest, *(part for part in condition.parts if part is not fewest)))
         passing = math.prod(min(rows / max(total, 1), 1.0) for rows, part in expected if part is not fewest)
-        joined = key_rows(driven, self._codes, order)
-        if passing * PROBED < listings.PAGE:
-            return joined, joined
-        return key_rows(driven, self._codes, order, in_order=True), joined
+        return All((fewest, *(part for part in condition.parts if part is not fewest))), passing
+
+    def _start(self, order: str, driven: Condition) -> list[tuple[str, int]] | None:
+        """The first page of matches, if it is among the first ``PROBED`` rows of the driving part in order: those
+        are found by a top-N of its rows and a probe each for the others, stopping when the page is full ("o'brien":
+        every O'Brien has a word starting "o"); putting all ninety thousand in order first took 0.2 s."""
+        if not isinstance(driven, All) or len(driven.parts) < 2:
+            return None
+        sql, params = key_rows(driven, self._codes, order, first=PROBED)
+        rows = self._run(f"SELECT s.key, s.id FROM ({sql}) s ORDER BY s.key, s.id "
+                         f"LIMIT {listings.REPEATS * listings.PAGE}", params)
+        page: list[tuple[str, int]] = []
+        for key, record_id in rows:
+            if not page or page[-1] != (key, record_id):  # a document's keys matched come together
+                page.append((key, record_id))
+        return page[:listings.PAGE] if len(page) >= listings.PAGE else None
 
     def _expected(self, statement: Sql) -> float:
         """How many rows the planner expects ``statement`` to give (its estimate: a millisecond, however many)."""

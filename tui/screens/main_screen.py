@@ -99,8 +99,13 @@ class MainScreen(Screen):
         """Down or Enter in the search box: on to the results."""
         self.records.focus()
 
-    @work(thread=True, exclusive=True, group="search")
     def run_search(self, query: str, keep: int | None = None, at: int = 0) -> None:
+        # an older search's count is stopped before it starts counting: on a server it would slow this one down
+        self.workers.cancel_group(self, "count")
+        self._search(query, keep, at)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search(self, query: str, keep: int | None, at: int) -> None:
         kind = self.kind
         listing = session(self).directory.browse(session(self).actor, kind, query)
         listing.window(max(at - SCREENFUL, 0), at + SCREENFUL)  # read here: drawing it need not wait for a server
@@ -115,7 +120,6 @@ class MainScreen(Screen):
         self.shown = (kind, query)
         self.records.show(kind, listing, keep, at)
         self.show_count(kind, query, listing)
-        self.workers.cancel_group(self, "count")  # an older search's count would only slow this one down
         if not listing.complete:
             self.count_results(kind, query, listing)
 
