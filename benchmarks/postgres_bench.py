@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
 import os
 import resource
 import shutil
@@ -27,7 +26,6 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -60,17 +58,8 @@ def settings_file(data_dir: Path, url: str) -> None:
 
 # ---------------------------------------------------------------- loading
 
-def records(start: int, size: int) -> tuple[list[tuple[int, dict]], list[tuple[int, dict]]]:
-    """The contacts from the ``start``-th, and their notes, under their ids."""
-    stop = min(start + CHUNK, size)
-    return ([(i + 1, dataset.contact(i)) for i in range(start, stop)],
-            [(2 * i + n + 1, dataset.note(i + 1, n)) for i in range(start, stop) for n in range(2)])
-
-
 def build_postgres(data_dir: Path, size: int) -> dict:
-    """Every record through the store's bulk path (COPY), as ``contacts migrate`` loads a directory. The records are
-    made by a second process, as a source (the directory a migration reads, a file) would hand them over: making
-    them is not the store's work, and here it was a fifth of the load's time."""
+    """Every record through the store's bulk path (COPY), as ``contacts migrate`` loads a directory."""
     from core.bootstrap import open_directory
     from core.policy import Actor
 
@@ -80,11 +69,13 @@ def build_postgres(data_dir: Path, size: int) -> dict:
     for field in dataset.FIELDS:
         directory.add_custom_field(admin, "contact", field)
     store = directory._repo  # the dataset goes straight into the store, as a migration does
-    with store.filling(), multiprocessing.get_context("fork").Pool(1) as source:
+    with store.filling():
         store.load("organizations", [(i, dataset.organization(i)) for i in range(1, 51)])
-        for contacts, notes in source.imap(partial(records, size=size), range(0, size, CHUNK)):
-            store.load("contacts", contacts)
-            store.load("notes", notes)
+        for start in range(0, size, CHUNK):
+            stop = min(start + CHUNK, size)
+            store.load("contacts", [(i + 1, dataset.contact(i)) for i in range(start, stop)])
+            store.load("notes", [(2 * i + n + 1, dataset.note(i + 1, n)) for i in range(start, stop)
+                                 for n in range(2)])
     loaded = time.perf_counter() - started
     store._all("VACUUM ANALYZE")  # what autovacuum does after a load, done now so the measurements see it
     store._all("CHECKPOINT")  # and the checkpoint that writes the load out: measured, it would slow every commit

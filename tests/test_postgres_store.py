@@ -70,6 +70,18 @@ def test_a_database_of_schema_2_is_upgraded_and_lists_a_words_matches_in_name_or
     directory.close()
 
 
+def test_another_process_opening_the_directory_is_not_a_change_the_terminal_ui_redraws_for(postgres_url, tmp_path):
+    watching = open_directory(tmp_path / "unused", settings=settings(postgres_url))
+    watching.refresh(ADMIN)
+    open_directory(tmp_path / "unused", settings=settings(postgres_url)).close()  # the bot starting, say
+    assert watching.refresh(ADMIN) is False
+    other = open_directory(tmp_path / "unused", settings=settings(postgres_url))
+    other.create(ADMIN, "contact", {"first_name": "Ada", "last_name": "Lovelace"})
+    assert watching.refresh(ADMIN) is True
+    other.close()
+    watching.close()
+
+
 def test_an_unreachable_database_is_a_clear_error_without_the_password(tmp_path):
     url = "postgresql://contacts:s3cret-pass@127.0.0.1:1/none"
     with pytest.raises(StoreError) as refused:

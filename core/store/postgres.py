@@ -130,11 +130,12 @@ class PostgresRepository:
                 for statement in MIGRATIONS[step]:
                     self._execute(statement, names if "%(" in statement else ())
                 self._execute("INSERT INTO contacts_schema VALUES (%s)", (step,))
-            # an index this program has and the database has not had yet is numbered after the others
-            self._execute("INSERT INTO key_indexes SELECT (SELECT coalesce(max(code), 0) FROM key_indexes) "
-                          "+ row_number() OVER (ORDER BY name), name FROM unnest(%s::text[]) n(name) "
-                          "WHERE name NOT IN (SELECT name FROM key_indexes)", (list(self._tables),))
             self._codes.update(self._all("SELECT name, code FROM key_indexes"))
+            if new := [name for name in self._tables if name not in self._codes]:  # numbered after the others
+                self._codes.update(self._execute(
+                    "INSERT INTO key_indexes SELECT (SELECT coalesce(max(code), 0) FROM key_indexes) "
+                    "+ row_number() OVER (ORDER BY name), name FROM unnest(%s::text[]) n(name) RETURNING name, code",
+                    (new,)))
 
     # ---- transactions
 
