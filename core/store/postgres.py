@@ -105,6 +105,7 @@ class PostgresRepository:
                 self._sort_keys[spec.table] = spec
         self._codes: dict[str, int] = {}  # index → the number its key rows name it by
         self._migrate()
+        self._names = {code: name for name, code in self._codes.items()}
         self._conditions = Evaluator(self._all, self._codes)
         self._seen = self.revision()
 
@@ -294,9 +295,8 @@ class PostgresRepository:
         rows = self._all("SELECT * FROM documents_under(%s, %s, %s)",
                          ([self._codes[index] for index, _ in pairs], [key for _, key in pairs],
                           [self._tables[index] for index, _ in pairs]))
-        names = {code: index for index, code in self._codes.items()}
         for code, key, record_id, document in rows:
-            found[(names[code], key)][record_id] = document
+            found[(self._names[code], key)][record_id] = document
         return found
 
     def find_prefix(self, index: str, prefix: str) -> set[int]:

@@ -232,10 +232,9 @@ class Evaluator:
         driven, passing = self._driven(condition, total())
         matches = key_rows(driven, self._codes, order)
         start = self._start(order, driven) if passing * PROBED >= listings.PAGE else None
-        if start is not None:
-            return KeysetListing(self._run, matches, None, matches, repeats=True, first=start)
-        listing = KeysetListing(self._run, matches, None, matches, repeats=True)
-        listing.window(0, listings.PAGE)  # wanted next anyway; if short, the listing is complete (counted)
+        listing = KeysetListing(self._run, matches, None, matches, repeats=True, first=start)
+        if start is None:
+            listing.window(0, listings.PAGE)  # wanted next anyway; if short, the listing is complete (counted)
         return listing
 
     def _driven(self, condition: Condition, total: int) -> tuple[Condition, float]:
