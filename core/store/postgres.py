@@ -104,7 +104,11 @@ class PostgresRepository:
             if spec.sort_key:
                 self._sort_keys[spec.table] = spec
         self._codes: dict[str, int] = {}  # index → the number its key rows name it by
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:  # a database this program refuses: its pool's threads must not outlive the refusal
+            self._connections.close()
+            raise
         self._names = {code: name for name, code in self._codes.items()}
         self._conditions = Evaluator(self._all, self._codes)
         self._seen = self.revision()
