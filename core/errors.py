@@ -88,3 +88,8 @@ class ConcurrentChange(StoreError):
 
 class StoreFull(StoreError):
     """The disk (or the process's file size limit) had no room for a write; nothing of it was kept."""
+
+
+class Stopped(ContactsError):
+    """A read was stopped before it finished, because what it was for is no longer wanted (a newer search replaced
+    it); nothing was changed."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from core.errors import StoreError
 from core.indexes import INDEX_TABLES, INDEX_VERSION, INDEXES, UNREFERENCED_TABLES
+from core.stopping import Stop
 from core.store.conditions import Condition, ListedIds, Listing, SetEvaluator
 from core.store.table import ContactsDB
 
@@ -32,6 +33,7 @@ class Repository(Protocol):
     def transaction(self, *, optimistic: bool = False) -> AbstractContextManager[None]: ...
     def reading(self) -> AbstractContextManager[None]: ...
     def filling(self) -> AbstractContextManager[None]: ...
+    def stoppable(self, stop: Stop) -> AbstractContextManager[None]: ...
     def get(self, table: str, record_id: int) -> dict | None: ...
     def get_many(self, table: str, record_ids: Iterable[int]) -> dict[int, dict]: ...
     def insert(self, table: str, document: dict, record_id: int | None = None) -> int: ...
@@ -77,6 +79,10 @@ class TinyDBRepository:
     def filling(self) -> AbstractContextManager[None]:
         """One transaction that fills an empty store (its indexes are in memory: nothing to put off)."""
         return self._storage.transaction()
+
+    def stoppable(self, stop: Stop) -> AbstractContextManager[None]:
+        """Its reads run in this process's memory and keep no server from others: a superseded one is left to end."""
+        return nullcontext()
 
     def get(self, table: str, record_id: int) -> dict | None:
         return self._storage.get(table, record_id)

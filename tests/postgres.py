@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -72,14 +73,21 @@ def server() -> Iterator[str]:
 _CONTROLS: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {}  # a server's start and stop
 
 
-def restart(server_url: str, stopped: Callable[[], object]) -> None:
-    """Stop the server as a crash would (immediate), call ``stopped`` while it is down, then start it again."""
+@contextmanager
+def down(server_url: str) -> Iterator[None]:
+    """The server stopped as a crash would (immediate) while inside, and started again after."""
     start, stop = _CONTROLS[server_url]
     stop()
     try:
-        stopped()
+        yield
     finally:
         start()
+
+
+def restart(server_url: str, stopped: Callable[[], object]) -> None:
+    """Stop the server as a crash would, call ``stopped`` while it is down, then start it again."""
+    with down(server_url):
+        stopped()
 
 
 def new_database(server_url: str) -> str:

@@ -11,8 +11,9 @@ import pytest
 
 from core.bootstrap import open_directory
 from core.config import Settings
-from core.errors import Conflict, StoreUnavailable
+from core.errors import Conflict, Stopped, StoreUnavailable
 from core.policy import Actor
+from core.stopping import Stop
 from tests import postgres
 
 ADMIN = Actor("admin")
@@ -99,3 +100,47 @@ def test_two_writers_on_one_record_one_conflict_and_nothing_lost(postgres_url, t
     assert [e.action for e in first.history(ADMIN, "contact", ada.key)].count("create") == 1
     first.close()
     second.close()
+
+
+def _waiting_on_a_lock(url: str) -> list[tuple[int, object]]:
+    """The statements on the database waiting for a lock: (backend, when it started)."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        return admin.execute("SELECT pid, query_start FROM pg_stat_activity WHERE datname = current_database() "
+                             "AND wait_event_type = 'Lock'").fetchall()
+
+
+def _until(holds, what: str) -> None:
+    for _ in range(400):
+        if holds():
+            return
+        threading.Event().wait(0.025)
+    raise AssertionError(f"never: {what}")
+
+
+def test_a_stopped_search_ends_on_the_server_and_the_next_one_runs(postgres_url, tmp_path):
+    directory = opened(postgres_url, tmp_path)
+    directory.create(ADMIN, "contact", {"first_name": "Ada", "last_name": "Lovelace"})
+    stop, ended = Stop(), []
+
+    def search() -> None:
+        try:
+            with directory.stoppable(stop):
+                directory.browse(ADMIN, "contact", "ada").window(0, 10)
+        except Stopped as error:
+            ended.append(error)
+
+    with psycopg.connect(postgres_url) as holder:  # a migration holding the keys: the search waits on the server
+        holder.execute("LOCK TABLE index_keys IN ACCESS EXCLUSIVE MODE")
+        searching = threading.Thread(target=search)
+        searching.start()
+        _until(lambda: _waiting_on_a_lock(postgres_url), "the search reached the server")
+        stop.stop()
+        searching.join(timeout=10)
+        assert not searching.is_alive() and len(ended) == 1  # ended while the lock was still held
+        assert _waiting_on_a_lock(postgres_url) == []  # and on the server, not only here
+        holder.rollback()
+    with directory.stoppable(Stop()):  # the connection it had works for the next search
+        assert len(directory.browse(ADMIN, "contact", "ada").window(0, 10)) == 1
+    with pytest.raises(Stopped), directory.stoppable(stop):  # what a stop was given for does not start again
+        directory.browse(ADMIN, "contact", "ada")
+    directory.close()

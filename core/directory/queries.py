@@ -19,6 +19,7 @@ from core.indexes import email_key, external_id_key, name_key
 from core.kinds import RecordKind
 from core.models import DEFAULT_DIVISION, Contact, Interaction, Note, Organization, Relationship
 from core.policy import Action, Actor
+from core.stopping import Stop
 from core.store.conditions import Listing
 from core.text import fold
 
@@ -152,6 +153,11 @@ class Queries(Notes, Organizations):
         condition = search.matching(self._repo, record_kind, query, self.region,
                                     self._policy.visible_divisions(actor))
         return self._repo.listing(f"{record_kind}.order", condition)
+
+    def stoppable(self, stop: Stop) -> AbstractContextManager[None]:
+        """Reads this thread makes inside end with ``Stopped`` once ``stop.stop()`` is called from another: a
+        search a newer one replaced (on a server store it would keep the server busy for seconds at millions)."""
+        return self._repo.stoppable(stop)
 
     @reads
     def rows(self, actor: Actor, kind: str, ids: Iterable[int]) -> list[Row]:

@@ -14,7 +14,7 @@ a database newer than this program is refused by name."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import orjson
@@ -22,6 +22,7 @@ import psycopg
 from psycopg.types.json import Json
 
 from core.errors import StoreError
+from core.stopping import Stop
 from core.store.conditions import Condition, Listing
 from core.store.indexes import IndexSpec
 from core.store.postgres_connections import Connections
@@ -163,6 +164,9 @@ class PostgresRepository:
         """Several reads on one snapshot of the database."""
         with self._connections.transaction(read_only=True):
             yield
+
+    def stoppable(self, stop: Stop) -> AbstractContextManager[None]:
+        return self._connections.stoppable(stop)
 
     # ---- documents
 

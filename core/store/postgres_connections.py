@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg import errors
+from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from core.errors import Conflict, StoreUnavailable
+from core.errors import Conflict, Stopped, StoreUnavailable
+from core.stopping import Stop
 
 WRITE_LOCK = 7_404_303  # the advisory lock every writing transaction holds (any number, the same everywhere)
 ROLLED_BACK = (errors.SerializationFailure, errors.DeadlockDetected, errors.TransactionRollback)
@@ -85,12 +87,13 @@ class Connections:
             return self._with_pending(held, sql, params)
         if held is not None:
             try:
-                return _rows(held.connection.execute(sql, params or None))
+                with self._watched(held.connection):
+                    return _rows(held.connection.execute(sql, params or None))
             except psycopg.Error as error:
                 raise translated(error) from None
         for attempt in range(CONNECTIONS + 1):
             try:
-                with self._pool.connection() as connection:
+                with self._pool.connection() as connection, self._watched(connection):
                     return _rows(connection.execute(sql, params or None))
             except PoolTimeout as error:
                 raise unavailable(error) from None
@@ -99,6 +102,36 @@ class Connections:
                     raise unavailable(error) from None
                 self._pool.check()  # the server went away: the pool's idle connections are gone too
         raise AssertionError("unreachable")
+
+    @contextmanager
+    def stoppable(self, stop: Stop) -> Iterator[None]:
+        """Statements this thread runs inside (on their own or in its transaction) are cancelled on the server by
+        ``stop.stop()`` and end with ``Stopped``; a transaction they were in is rolled back."""
+        outer = getattr(self._local, "stop", None)
+        self._local.stop = stop
+        try:
+            yield
+        finally:
+            self._local.stop = outer
+
+    @contextmanager
+    def _watched(self, connection: psycopg.Connection) -> Iterator[None]:
+        stop: Stop | None = getattr(self._local, "stop", None)
+        if stop is None:
+            yield
+            return
+
+        def cancel() -> None:
+            with suppress(psycopg.Error):  # the server is gone: the statement ends anyway, with the connection
+                connection.cancel_safe(timeout=WAIT_S)
+
+        try:
+            with stop.watching(cancel):
+                yield
+        except errors.QueryCanceled:
+            if stop.stopped:
+                raise Stopped("stopped on the server: what it was for is no longer wanted") from None
+            raise
 
     def later(self, sql: str, params: Any) -> None:
         """A write in this thread's transaction whose result nobody waits for: sent with the next statement."""
@@ -123,9 +156,10 @@ class Connections:
         before the ``BEGIN`` has gone, a connection the server dropped has seen nothing, so another is tried."""
         for attempt in range(CONNECTIONS + 1):
             try:
-                cursor = held.connection.execute("; ".join((*held.pending, self._bound(held, sql, params))))
-                while cursor.nextset():  # to the statement's own results
-                    pass
+                with self._watched(held.connection):
+                    cursor = held.connection.execute("; ".join((*held.pending, self._bound(held, sql, params))))
+                    while cursor.nextset():  # to the statement's own results
+                        pass
                 held.pending, held.begun = [], True
                 return _rows(cursor)
             except psycopg.OperationalError as error:
@@ -161,7 +195,8 @@ class Connections:
             if held.begun or held.wrote:  # else nothing was sent: nothing to end
                 self._commit(held)
         except BaseException:
-            if held.begun and not held.connection.broken:
+            # begun, or begun with a statement that then failed (stopped): what the server holds is undone
+            if not held.connection.broken and held.connection.info.transaction_status != TransactionStatus.IDLE:
                 held.connection.execute("ROLLBACK")
             raise
         finally:

@@ -15,10 +15,12 @@ from textual.widgets import Footer, Header, Input, Static, Tab, Tabs
 from textual.worker import get_current_worker
 
 from core.directory import Listing, MoveResult
-from core.errors import ContactsError
+from core.errors import ContactsError, StoreUnavailable
 from core.kinds import RecordKind
+from core.stopping import Stop
 from core.text import inert
 from core.transfer.salesforce import SOURCE as SYNC_SOURCE
+from tui.reporting import reported
 from tui.screens.dialogs import ConfirmDialog, NoteDialog
 from tui.screens.divisions import DivisionsManager, MoveDialog
 from tui.screens.help import HelpScreen
@@ -77,6 +79,8 @@ class MainScreen(Screen):
     def on_mount(self) -> None:
         self.kind = "contact"
         self.shown: tuple[str, str] | None = None  # what the list shows: (kind, query)
+        self.unavailable = False  # the directory's server stopped answering: looked for again every second
+        self.stops = {"search": Stop(), "count": Stop()}  # the latest search's reads, and its count's
         self.query_one(RecordList).focus()
         self.run_search("")
         self.set_interval(CHANGES_EVERY, self.pick_up_changes)
@@ -100,15 +104,21 @@ class MainScreen(Screen):
         self.records.focus()
 
     def run_search(self, query: str, keep: int | None = None, at: int = 0) -> None:
-        # an older search's count is stopped before it starts counting: on a server it would slow this one down
+        # an older search and its count are stopped, on the server too: there they would slow this one down
+        for stop in self.stops.values():
+            stop.stop()
         self.workers.cancel_group(self, "count")
-        self._search(query, keep, at)
+        self.stops["search"] = Stop()
+        self._search(query, keep, at, self.stops["search"])
 
     @work(thread=True, exclusive=True, group="search")
-    def _search(self, query: str, keep: int | None, at: int) -> None:
+    @reported
+    def _search(self, query: str, keep: int | None, at: int, stop: Stop) -> None:
         kind = self.kind
-        listing = session(self).directory.browse(session(self).actor, kind, query)
-        listing.window(max(at - SCREENFUL, 0), at + SCREENFUL)  # read here: drawing it need not wait for a server
+        directory = session(self).directory
+        with directory.stoppable(stop):
+            listing = directory.browse(session(self).actor, kind, query)
+            listing.window(max(at - SCREENFUL, 0), at + SCREENFUL)  # read here: drawing it need not wait for a server
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.show_results, kind, query, listing, keep, at)
 
@@ -121,7 +131,8 @@ class MainScreen(Screen):
         self.records.show(kind, listing, keep, at)
         self.show_count(kind, query, listing)
         if not listing.complete:
-            self.count_results(kind, query, listing)
+            self.stops["count"] = Stop()
+            self.count_results(kind, query, listing, self.stops["count"])
 
     def show_count(self, kind: str, query: str, listing: Listing, counted: int | None = None) -> None:
         record_kind = RecordKind.of(kind)
@@ -137,13 +148,15 @@ class MainScreen(Screen):
         self.query_one("#count", Static).update(matching, layout=False)  # one fixed line: no need to lay out again
 
     @work(thread=True, exclusive=True, group="count")
-    def count_results(self, kind: str, query: str, listing: Listing) -> None:
+    @reported
+    def count_results(self, kind: str, query: str, listing: Listing, stop: Stop) -> None:
         """Millions match a one-letter word on a server store: the list shows at once, and its count once typing
         pauses (each key would start a count the next one makes useless), up to ``COUNT_CAP``."""
         time.sleep(TYPING_PAUSE_S)
         if get_current_worker().is_cancelled:
             return
-        counted = listing.count(COUNT_CAP)
+        with session(self).directory.stoppable(stop):
+            counted = listing.count(COUNT_CAP)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.counted, kind, query, listing, counted)
 
@@ -158,14 +171,36 @@ class MainScreen(Screen):
                         at=self.records.cursor)
 
     @work(thread=True, exclusive=True, group="changes")
+    @reported
     def pick_up_changes(self) -> None:
-        if session(self).directory.refresh(session(self).actor):  # another process (the bot) wrote something
+        # another process (the bot) wrote something, or the server answers again after failing
+        if session(self).directory.refresh(session(self).actor) or self.unavailable:
             self.app.call_from_thread(self.changed_elsewhere)
 
     def show_sync(self) -> None:
-        session(self).show_sync(session(self).directory.sync_state(session(self).actor, SYNC_SOURCE))
+        try:
+            session(self).show_sync(session(self).directory.sync_state(session(self).actor, SYNC_SOURCE))
+        except ContactsError as error:
+            self.failed(error)
+
+    def failed(self, error: ContactsError) -> None:
+        """A read failed. A server that stopped answering is said once, and in place of the count until it is back
+        (the list then shows what it holds again, without a restart)."""
+        if isinstance(error, StoreUnavailable):
+            if self.unavailable:
+                return
+            self.unavailable = True
+            self.query_one("#count", Static).update(Text("Directory unavailable: trying again every second…", "bold red"))
+        self.notify(inert(str(error)), title="Directory", severity="error", timeout=10)
+
+    @on(RecordList.ReadFailed)
+    def list_read_failed(self, event: RecordList.ReadFailed) -> None:
+        self.failed(event.error)
 
     def changed_elsewhere(self) -> None:
+        if self.unavailable:
+            self.unavailable = False
+            self.notify("The directory is available again.", title="Directory")
         self.show_sync()
         self.records.forget_rows()
         self.refresh_results()

@@ -19,6 +19,7 @@ from core.directory.duplicates import SCALAR_FIELDS, Candidate
 from core.errors import ContactsError
 from core.models import Contact
 from core.text import inert
+from tui.reporting import reported
 from tui.screens.dialogs import ConfirmDialog
 from tui.session import session
 from tui.widgets.detail import describe
@@ -67,12 +68,17 @@ class DuplicatesScreen(ModalScreen[bool]):
                                   Text(f"Reading contacts… {done:,} of {total:,}", "dim"))
 
     @work(thread=True, exclusive=True, group="duplicates")
+    @reported
     def load_candidates(self) -> None:
         directory, actor = session(self).directory, session(self).actor
         found = directory.find_duplicates(actor, self.contact_id, progress=self.progress)
         ids = {i for candidate in found for i in candidate.ids}
         rows = {row.id: row for row in directory.rows(actor, "contact", ids)}
         self.app.call_from_thread(self.show_candidates, found, rows)
+
+    def failed(self, error: ContactsError) -> None:
+        self.query_one("#duplicates-progress", Static).update(Text(f"Could not look for duplicates: {inert(str(error))}",
+                                                                   "bold red"))
 
     def show_candidates(self, found: list[Candidate], rows: dict[int, Row]) -> None:
         self.candidates = {",".join(map(str, c.ids)): c for c in found}

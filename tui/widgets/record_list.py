@@ -22,6 +22,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from core.directory import Directory, Listing, Row
+from core.errors import ContactsError
 from core.policy import Actor
 from core.text import inert
 
@@ -68,6 +69,13 @@ class RecordList(ScrollView, can_focus=True):
             super().__init__()
             self.kind, self.record_id = kind, record_id
 
+    class ReadFailed(Message):
+        """The directory could not be read for lines to draw (its server stopped answering): they are left blank."""
+
+        def __init__(self, error: ContactsError):
+            super().__init__()
+            self.error = error
+
     class Chosen(Message):
         def __init__(self, kind: str, record_id: int):
             super().__init__()
@@ -85,8 +93,17 @@ class RecordList(ScrollView, can_focus=True):
     def id_at(self, index: int) -> int | None:
         if self.listing is None or not 0 <= index < self.length:
             return None
-        found = self.listing.window(index, index + 1)
+        found = self._window(index, index + 1)
         return found[0] if found else None
+
+    def _window(self, start: int, stop: int) -> list[int]:
+        """The listing's ids from ``start``, or none while the directory cannot be read (said by the screen)."""
+        assert self.listing is not None
+        try:
+            return self.listing.window(start, stop)
+        except ContactsError as error:
+            self.post_message(self.ReadFailed(error))
+            return []
 
     @property
     def highlighted(self) -> int | None:
@@ -99,12 +116,20 @@ class RecordList(ScrollView, can_focus=True):
         self._rows.clear()
         self._measure()
         first = max(at - self.size.height, 0)
-        near = listing.window(first, at + self.size.height) if keep is not None else []
-        found = first + near.index(keep) if keep in near else listing.position(keep) if keep is not None else None
+        near = self._window(first, at + self.size.height) if keep is not None else []
+        found = first + near.index(keep) if keep in near else self._position(keep) if keep is not None else None
         position = found if found is not None else max(0, min(at, self.length - 1))
         self.scroll_to(y=max(0, position - self.size.height // 2), animate=False, immediate=True)
         self.cursor = position
         self.refresh()
+
+    def _position(self, record_id: int) -> int | None:
+        assert self.listing is not None
+        try:
+            return self.listing.position(record_id)
+        except ContactsError as error:
+            self.post_message(self.ReadFailed(error))
+            return None
 
     def _measure(self) -> None:
         self.length = self.listing.size() if self.listing is not None else 0
@@ -188,7 +213,11 @@ class RecordList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width  # not under the scrollbar
         if index >= self.length:
             return Strip.blank(width, self.rich_style)
-        row = self._row(index)
+        try:
+            row = self._row(index)
+        except ContactsError as error:
+            self.post_message(self.ReadFailed(error))
+            return Strip.blank(width, self.rich_style)
         if row is None and self.id_at(index) is None:  # past the end of a listing not counted yet
             return Strip.blank(width, self.rich_style)
         base, cursor, flag_colour = self._line_styles()
