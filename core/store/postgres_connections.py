@@ -40,6 +40,7 @@ class Held:
     ``BEGIN`` has gone; how deeply nested; whether it wrote."""
 
     connection: psycopg.Connection
+    pooled: bool
     read_only: bool
     pending: list[str]
     begun: bool = False
@@ -72,8 +73,10 @@ class Connections:
             psycopg.connect(url, connect_timeout=WAIT_S).close()
         except psycopg.Error as error:
             raise StoreUnavailable(f"cannot reach the PostgreSQL directory ({reason(error)})") from None
+        self._url = url
         self._pool = ConnectionPool(url, min_size=1, max_size=CONNECTIONS, timeout=WAIT_S, open=True,
                                     kwargs={"autocommit": True, "connect_timeout": WAIT_S})
+        self._down = False  # a connection failed: the pool may have none, and wait longer and longer to try again
         self._local = threading.local()
 
     def held(self) -> Held | None:
@@ -93,14 +96,12 @@ class Connections:
                 raise translated(error) from None
         for attempt in range(CONNECTIONS + 1):
             try:
-                with self._pool.connection() as connection, self._watched(connection):
+                with self._borrowed() as connection, self._watched(connection):
                     return _rows(connection.execute(sql, params or None))
-            except PoolTimeout as error:
-                raise unavailable(error) from None
             except psycopg.OperationalError as error:
                 if attempt == CONNECTIONS:
                     raise unavailable(error) from None
-                self._pool.check()  # the server went away: the pool's idle connections are gone too
+                self._went_away()
         raise AssertionError("unreachable")
 
     @contextmanager
@@ -165,18 +166,47 @@ class Connections:
             except psycopg.OperationalError as error:
                 if held.begun or not held.connection.broken or attempt == CONNECTIONS:
                     raise translated(error) from None
-                self._pool.putconn(held.connection)  # broken: the pool lets it go
-                self._pool.check()
-                held.connection = self._connection()
+                self._release(held.connection, held.pooled)
+                self._went_away()
+                held.connection, held.pooled = self._connection()
             except psycopg.Error as error:
                 raise translated(error) from None
         raise AssertionError("unreachable")
 
-    def _connection(self) -> psycopg.Connection:
+    def _connection(self) -> tuple[psycopg.Connection, bool]:
+        """A connection, and whether the pool lent it. After a failure, while the pool has none ready (it tries
+        again after longer and longer pauses), one of its own: a server still down is said at once instead of after
+        the pool's wait, and a server back is used at once."""
+        if self._down and not self._pool.get_stats()["pool_available"]:
+            try:
+                return psycopg.connect(self._url, autocommit=True, connect_timeout=WAIT_S), False
+            except psycopg.OperationalError as error:
+                raise unavailable(error) from None
+        self._down = False
         try:
-            return self._pool.getconn()
+            return self._pool.getconn(), True
         except PoolTimeout as error:
+            self._down = True
             raise unavailable(error) from None
+
+    def _release(self, connection: psycopg.Connection, pooled: bool) -> None:
+        if pooled:
+            self._pool.putconn(connection)  # a broken one, the pool lets go
+        else:
+            connection.close()
+
+    @contextmanager
+    def _borrowed(self) -> Iterator[psycopg.Connection]:
+        connection, pooled = self._connection()
+        try:
+            yield connection
+        finally:
+            self._release(connection, pooled)
+
+    def _went_away(self) -> None:
+        """A connection failed: the server may have gone (the pool's idle connections with it)."""
+        self._down = True
+        self._pool.check()
 
     @contextmanager
     def transaction(self, *, read_only: bool) -> Iterator[Held]:
@@ -189,7 +219,7 @@ class Connections:
             finally:
                 held.depth -= 1
             return
-        held = self._local.held = Held(self._connection(), read_only, list(READ if read_only else WRITE))
+        held = self._local.held = Held(*self._connection(), read_only, list(READ if read_only else WRITE))
         try:
             yield held
             if held.begun or held.wrote:  # else nothing was sent: nothing to end
@@ -201,7 +231,7 @@ class Connections:
             raise
         finally:
             self._local.held = None
-            self._pool.putconn(held.connection)
+            self._release(held.connection, held.pooled)
 
     @staticmethod
     def _commit(held: Held) -> None:

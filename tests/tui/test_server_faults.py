@@ -15,7 +15,7 @@ from tests.conftest import open_directory, write_settings
 from tests.tui.conftest import ADMIN, SIZE, make_app, settle
 from tui.widgets.record_list import RecordList
 
-WAIT_S = 30  # the store gives up on a stopped server after 10 s
+WAIT_S = 30  # seconds: far more than any step takes, for a loaded machine
 
 
 @pytest.fixture
