@@ -14,6 +14,7 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from core.directory import Directory
 from core.models import DEFAULT_DIVISION
 from core.policy import Actor
+from core.text import fold
 
 BATCH = 2000
 
@@ -114,12 +115,12 @@ class PhoneFactory:
 
 
 def _email(first: str, last: str, domain: str, serial: int) -> str:
-    local = "".join(c for c in f"{first}.{last}".lower() if c.isascii() and (c.isalnum() or c == "."))
+    local = "".join(c for c in fold(f"{first}.{last}") if c.isascii() and (c.isalnum() or c == "."))  # Théo: theo
     return f"{local or 'contact'}{serial}@{domain}"
 
 
 def _domain(name: str) -> str:
-    return "".join(c for c in name.lower() if c.isascii() and c.isalnum()) + ".example"
+    return "".join(c for c in fold(name) if c.isascii() and c.isalnum()) + ".example"
 
 
 def populate(
@@ -204,7 +205,7 @@ def _contact(directory: Directory, actor: Actor, rng: random.Random, phones: Pho
         },
     }
     if rng.random() < 0.5:
-        data["socials"] = [{"network": "twitter", "handle": f"@{first[:3].lower()}{i}".encode("ascii", "ignore").decode()}]
+        data["socials"] = [{"network": "twitter", "handle": f"@{fold(first)[:3]}{i}".encode("ascii", "ignore").decode()}]
     if rng.random() < 0.3:
         data["external_system_url"] = f"https://crm.example/contacts/{i}"
     data["phones"][1]["sms"] = rng.random() < 0.5
