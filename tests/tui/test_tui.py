@@ -127,6 +127,19 @@ async def test_create_a_contact_with_errors_shown_at_the_field(directory):
         assert "Zed Quinn" in detail_text(pilot.app)
 
 
+async def test_a_record_saved_far_down_the_list_gets_the_cursor(directory):
+    for n in range(120):  # more lines than a search reads around the cursor, so the record must be looked for
+        directory.create(ADMIN, "contact", {"first_name": f"Extra{n:03d}", "last_name": "Middleton"})
+    async with make_app(directory).run_test(size=SIZE) as pilot:
+        form = await new_contact_form(pilot, "Zed", "Zzyzx")  # last in name order, line 180
+        await press(pilot, "ctrl+s")
+        records = pilot.app.screen.query_one(RecordList)
+        [created] = directory.search(ADMIN, "zzyzx").hits
+        assert not isinstance(pilot.app.screen, type(form))
+        assert (records.cursor, records.highlighted) == (180, created.id)
+        assert list_lines(pilot.app)[-1].startswith("Zed Zzyzx")  # scrolled to it
+
+
 async def test_edit_keeps_division_read_only_and_guards_unsaved_changes(directory):
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)

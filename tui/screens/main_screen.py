@@ -104,6 +104,8 @@ class MainScreen(Screen):
         self.records.focus()
 
     def run_search(self, query: str, keep: int | None = None, at: int = 0) -> None:
+        """Search for ``query``; the cursor goes to record ``keep`` if it is still listed, else to line ``at`` (the
+        line a deleted record was on shows the next one)."""
         # an older search and its count are stopped, on the server too: there they would slow this one down
         for stop in self.stops.values():
             stop.stop()
@@ -118,17 +120,23 @@ class MainScreen(Screen):
         directory = session(self).directory
         with directory.stoppable(stop):
             listing = directory.browse(session(self).actor, kind, query)
-            listing.window(max(at - SCREENFUL, 0), at + SCREENFUL)  # read here: drawing it need not wait for a server
+            start = max(at - SCREENFUL, 0)
+            near = listing.window(start, at + SCREENFUL)  # read here: drawing it need not wait for a server
+            if keep in near:
+                at = start + near.index(keep)
+            elif keep is not None and (found := listing.position(keep)) is not None:
+                at = found  # moved far (renamed): finding it counted the lines before it
+                listing.window(max(at - SCREENFUL, 0), at + SCREENFUL)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show_results, kind, query, listing, keep, at)
+            self.app.call_from_thread(self.show_results, kind, query, listing, at)
 
-    def show_results(self, kind: str, query: str, listing: Listing, keep: int | None, at: int = 0) -> None:
+    def show_results(self, kind: str, query: str, listing: Listing, at: int = 0) -> None:
         if kind != self.kind:
             return
         if self.shown is None or self.shown[0] != kind:
             self.query_one(ListHeading).refresh()
         self.shown = (kind, query)
-        self.records.show(kind, listing, keep, at)
+        self.records.show(kind, listing, at)
         self.show_count(kind, query, listing)
         if not listing.complete:
             self.stops["count"] = Stop()

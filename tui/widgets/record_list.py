@@ -109,27 +109,15 @@ class RecordList(ScrollView, can_focus=True):
     def highlighted(self) -> int | None:
         return self.id_at(self.cursor)
 
-    def show(self, kind: str, listing: Listing, keep: int | None = None, at: int = 0) -> None:
-        """Show ``listing``; the cursor stays on record ``keep`` if it is still near line ``at``, else goes to line
-        ``at`` (the line a deleted record was on shows the next one)."""
+    def show(self, kind: str, listing: Listing, at: int = 0) -> None:
+        """Show ``listing`` with the cursor on line ``at`` (or the last)."""
         self.kind, self.listing = kind, listing
         self._rows.clear()
         self._measure()
-        first = max(at - self.size.height, 0)
-        near = self._window(first, at + self.size.height) if keep is not None else []
-        found = first + near.index(keep) if keep in near else self._position(keep) if keep is not None else None
-        position = found if found is not None else max(0, min(at, self.length - 1))
+        position = max(0, min(at, self.length - 1))
         self.scroll_to(y=max(0, position - self.size.height // 2), animate=False, immediate=True)
         self.cursor = position
         self.refresh()
-
-    def _position(self, record_id: int) -> int | None:
-        assert self.listing is not None
-        try:
-            return self.listing.position(record_id)
-        except ContactsError as error:
-            self.post_message(self.ReadFailed(error))
-            return None
 
     def _measure(self) -> None:
         self.length = self.listing.size() if self.listing is not None else 0
