@@ -96,3 +96,10 @@ def new_database(server_url: str) -> str:
     with psycopg.connect(server_url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+def waiting_on_a_lock(url: str) -> list[tuple[int, object]]:
+    """The statements on ``url``'s database waiting for a lock: (their backend, when they started)."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        return admin.execute("SELECT pid, query_start FROM pg_stat_activity WHERE datname = current_database() "
+                             "AND wait_event_type = 'Lock'").fetchall()

@@ -102,13 +102,6 @@ def test_two_writers_on_one_record_one_conflict_and_nothing_lost(postgres_url, t
     second.close()
 
 
-def _waiting_on_a_lock(url: str) -> list[tuple[int, object]]:
-    """The statements on the database waiting for a lock: (backend, when it started)."""
-    with psycopg.connect(url, autocommit=True) as admin:
-        return admin.execute("SELECT pid, query_start FROM pg_stat_activity WHERE datname = current_database() "
-                             "AND wait_event_type = 'Lock'").fetchall()
-
-
 def _until(holds, what: str) -> None:
     for _ in range(400):
         if holds():
@@ -133,11 +126,11 @@ def test_a_stopped_search_ends_on_the_server_and_the_next_one_runs(postgres_url,
         holder.execute("LOCK TABLE index_keys IN ACCESS EXCLUSIVE MODE")
         searching = threading.Thread(target=search)
         searching.start()
-        _until(lambda: _waiting_on_a_lock(postgres_url), "the search reached the server")
+        _until(lambda: postgres.waiting_on_a_lock(postgres_url), "the search reached the server")
         stop.stop()
         searching.join(timeout=10)
         assert not searching.is_alive() and len(ended) == 1  # ended while the lock was still held
-        assert _waiting_on_a_lock(postgres_url) == []  # and on the server, not only here
+        assert postgres.waiting_on_a_lock(postgres_url) == []  # and on the server, not only here
         holder.rollback()
     with directory.stoppable(Stop()):  # the connection it had works for the next search
         assert len(directory.browse(ADMIN, "contact", "ada").window(0, 10)) == 1

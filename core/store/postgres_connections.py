@@ -35,9 +35,9 @@ WAIT_S = 10  # for a connection, or for the server to answer a new one
 
 @dataclass
 class Held:
-    """A transaction a thread is in: its connection; what is still to be sent with its next statement (a round trip
-    is most of a statement's time): its ``BEGIN`` and the writes whose results nobody waits for; whether the
-    ``BEGIN`` has gone; how deeply nested; whether it wrote."""
+    """A transaction a thread is in: its connection, and whether the pool lent it; what is still to be sent with
+    its next statement (a round trip is most of a statement's time): its ``BEGIN`` and the writes whose results
+    nobody waits for; whether the ``BEGIN`` has gone; how deeply nested; whether it wrote."""
 
     connection: psycopg.Connection
     pooled: bool

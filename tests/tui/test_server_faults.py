@@ -44,12 +44,18 @@ async def until(pilot, holds) -> None:
     raise AssertionError("the screen never got there")
 
 
-async def test_a_stopped_server_is_said_and_the_records_come_back_with_it(own_server, tmp_path):
+def demo_directory(url: str, tmp_path):
+    """A directory of 60 demo contacts in the database ``url``, as the terminal UI opens it."""
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
-    write_settings(data, f'[store]\nkind = "postgresql"\nurl = "{postgres.new_database(own_server)}"\n')
+    write_settings(data, f'[store]\nkind = "postgresql"\nurl = "{url}"\n')
     directory = open_directory(data)
     populate(directory, ADMIN, contacts=60, notes_per_contact=1)
+    return directory
+
+
+async def test_a_stopped_server_is_said_and_the_records_come_back_with_it(own_server, tmp_path):
+    directory = demo_directory(postgres.new_database(own_server), tmp_path)
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert count_text(pilot.app) == "60 contacts"
@@ -66,29 +72,19 @@ async def test_a_stopped_server_is_said_and_the_records_come_back_with_it(own_se
     directory.close()
 
 
-def waiting_on_a_lock(url: str) -> list[tuple[int, object]]:
-    with psycopg.connect(url, autocommit=True) as admin:
-        return admin.execute("SELECT pid, query_start FROM pg_stat_activity WHERE datname = current_database() "
-                             "AND wait_event_type = 'Lock'").fetchall()
-
-
 async def test_a_key_typed_stops_the_search_it_replaces_on_the_server(postgres_url, tmp_path):
-    data = tmp_path / "data"
-    data.mkdir(mode=0o700)
-    write_settings(data, f'[store]\nkind = "postgresql"\nurl = "{postgres_url}"\n')
-    directory = open_directory(data)
-    populate(directory, ADMIN, contacts=60, notes_per_contact=1)
+    directory = demo_directory(postgres_url, tmp_path)
     async with make_app(directory).run_test(size=SIZE) as pilot:
         await settle(pilot)
         with psycopg.connect(postgres_url) as holder:  # the keys locked (a migration): searches wait on the server
             holder.execute("LOCK TABLE index_keys IN ACCESS EXCLUSIVE MODE")
             await pilot.press("slash", "a")
-            await until(pilot, lambda: len(waiting_on_a_lock(postgres_url)) == 1)
-            first = waiting_on_a_lock(postgres_url)[0]
+            await until(pilot, lambda: len(postgres.waiting_on_a_lock(postgres_url)) == 1)
+            first = postgres.waiting_on_a_lock(postgres_url)[0]
             await pilot.press("n")
             # the search for "a" is gone from the server while the lock still holds; the one for "an" waits
-            await until(pilot, lambda: waiting_on_a_lock(postgres_url) not in ([], [first]))
-            assert first not in waiting_on_a_lock(postgres_url)
+            await until(pilot, lambda: postgres.waiting_on_a_lock(postgres_url) not in ([], [first]))
+            assert first not in postgres.waiting_on_a_lock(postgres_url)
             holder.rollback()
         await until(pilot, lambda: count_text(pilot.app).endswith("matching an"))
         assert not any("error" in notice.lower() for notice in notices(pilot.app))
