@@ -69,12 +69,12 @@ def build_postgres(data_dir: Path, size: int) -> dict:
     for field in dataset.FIELDS:
         directory.add_custom_field(admin, "contact", field)
     store = directory._repo  # the dataset goes straight into the store, as a migration does
-    with store.filling():
+    with store.filling():  # a table at a time, as a migration copies them (a table's rows together on disk)
         store.load("organizations", [(i, dataset.organization(i)) for i in range(1, 51)])
         for start in range(0, size, CHUNK):
-            stop = min(start + CHUNK, size)
-            store.load("contacts", [(i + 1, dataset.contact(i)) for i in range(start, stop)])
-            store.load("notes", [(2 * i + n + 1, dataset.note(i + 1, n)) for i in range(start, stop)
+            store.load("contacts", [(i + 1, dataset.contact(i)) for i in range(start, min(start + CHUNK, size))])
+        for start in range(0, size, CHUNK):
+            store.load("notes", [(2 * i + n + 1, dataset.note(i + 1, n)) for i in range(start, min(start + CHUNK, size))
                                  for n in range(2)])
     loaded = time.perf_counter() - started
     store._all("VACUUM ANALYZE")  # what autovacuum does after a load, done now so the measurements see it

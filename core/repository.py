@@ -4,7 +4,7 @@ without the front ends noticing."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -46,6 +46,7 @@ class Repository(Protocol):
     def count(self, table: str) -> int: ...
     def find(self, index: str, key: str) -> set[int]: ...
     def find_documents(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[int, dict]]: ...
+    def find_first(self, choices: Sequence[Sequence[tuple[str, str]]]) -> dict[tuple[str, str], dict[int, dict]]: ...
     def find_prefix(self, index: str, prefix: str) -> set[int]: ...
     def shared_keys(self, index: str) -> list[tuple[str, set[int]]]: ...
     def ordered_keys(self, index: str, after: tuple[str, int] | None, limit: int) -> list[tuple[str, int]]: ...
@@ -136,6 +137,16 @@ class TinyDBRepository:
         with self.reading():
             return {(index, key): self.get_many(INDEX_TABLES[index], sorted(self.find(index, key)))
                     for index, key in wanted}
+
+    def find_first(self, choices: Sequence[Sequence[tuple[str, str]]]) -> dict[tuple[str, str], dict[int, dict]]:
+        """``find_documents`` of the first of ``choices`` that finds any document (empty if none does); the ones
+        after it are not looked up (a number typed: its stored form first, its digits only if that finds none)."""
+        with self.reading():
+            for choice in choices:
+                found = self.find_documents(choice)
+                if any(found.values()):
+                    return found
+            return {}
 
     def find_prefix(self, index: str, prefix: str) -> set[int]:
         return self._storage.find_prefix(index, prefix)

@@ -66,7 +66,7 @@ def test_a_database_of_schema_2_is_upgraded_and_lists_a_words_matches_in_name_or
                            "JOIN key_indexes c ON c.code = k.idx; DROP TABLE index_keys, key_indexes; "
                            "ALTER TABLE named RENAME TO index_keys; ALTER TABLE index_keys ADD PRIMARY KEY (idx, key, id); "
                            "CREATE INDEX index_keys_by_id ON index_keys (id, idx, key); "
-                           "DROP FUNCTION documents_under; DELETE FROM contacts_schema WHERE version > 2")
+                           "DROP FUNCTION documents_first; DELETE FROM contacts_schema WHERE version > 2")
     directory = open_directory(tmp_path / "unused", settings=settings(postgres_url))
     assert directory.browse(ADMIN, "contact", "smith").window(0, 10) == [made["Ann Smith"], made["Zed Smith"],
                                                                         made["Bo Smithers"]]

@@ -174,6 +174,19 @@ def test_every_index_equals_a_full_scan_after_changes(filled: Repository, open_h
             assert {i: sorted(keys) for i, keys in repo.keys_of(spec.name, [*everyone, 999]).items()} == keys_of
 
 
+def test_find_first_answers_from_the_first_choice_that_finds_a_document(filled: Repository):
+    ann, zoe = filled.get("contacts", 1), filled.get("contacts", 2)
+    nowhere = [("contact.phone", "+10000000000"), ("organization.phone", "+10000000000")]
+    ann_by_number = [("contact.phone", "+14155552671"), ("organization.phone", "+14155552671")]
+    assert filled.find_first([nowhere, ann_by_number, [("contact.digits", "4155552671")]]) == {
+        ("contact.phone", "+14155552671"): {1: ann}, ("organization.phone", "+14155552671"): {}}  # not the digits
+    both_lees = [("contact.email", "zoe@acme.example"), ("contact.email", "ann@acme.example")]
+    assert filled.find_first([both_lees, ann_by_number]) == {("contact.email", "zoe@acme.example"): {2: zoe},
+                                                           ("contact.email", "ann@acme.example"): {1: ann}}
+    assert filled.find_first([nowhere, [("contact.digits", "4155552671")]]) == {("contact.digits", "4155552671"): {1: ann}}
+    assert filled.find_first([nowhere]) == {} and filled.find_first([]) == {}
+
+
 def test_a_stale_version_is_a_conflict_across_handles(open_handle: OpenHandle):
     first, second = Directory(open_handle()), Directory(open_handle())
     ann = first.create(ADMIN, "contact", {"first_name": "Ann", "last_name": "Lee"})

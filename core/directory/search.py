@@ -89,14 +89,14 @@ def visible_documents(documents: dict[int, dict], divisions: set[str] | None) ->
 def phone_matches(repo: Repository, text: str, region: str,
                   kinds: Iterable[str] = KINDS) -> tuple[str, dict[str, dict[int, dict]]]:
     """Records owning the number ``text`` denotes, and the form it was searched in (E.164, or its digits)."""
-    candidates, digits = list(e164_candidates(text, region)), digits_of(text)
-    every = repo.find_documents([(f"{kind}.phone", c) for c in candidates for kind in kinds] +
-                                [(f"{kind}.digits", digits) for kind in kinds])  # one question to the store
+    candidates, digits = list(dict.fromkeys(e164_candidates(text, region))), digits_of(text)
+    found = repo.find_first([[(f"{kind}.phone", c) for kind in kinds] for c in candidates] +
+                            [[(f"{kind}.digits", digits) for kind in kinds]])  # one question to the store
     for candidate in candidates:
-        found = {kind: every[(f"{kind}.phone", candidate)] for kind in kinds}
-        if any(found.values()):
-            return candidate, found
-    return parse_phone(text.strip(), region).e164 or digits, {kind: every[(f"{kind}.digits", digits)] for kind in kinds}
+        if any(found.get((f"{kind}.phone", candidate)) for kind in kinds):
+            return candidate, {kind: found[(f"{kind}.phone", candidate)] for kind in kinds}
+    return (parse_phone(text.strip(), region).e164 or digits,
+            {kind: found.get((f"{kind}.digits", digits), {}) for kind in kinds})
 
 
 def lookup(repo: Repository, value: str, region: str, divisions: set[str] | None) -> LookupFound:

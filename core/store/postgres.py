@@ -13,7 +13,7 @@ a database newer than this program is refused by name."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -28,7 +28,7 @@ from core.store.indexes import IndexSpec
 from core.store.postgres_connections import Connections
 from core.store.postgres_query import Evaluator, like
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 KEYS_PRIMARY = "PRIMARY KEY (idx, key, id) INCLUDE (sort)"
 # The documents under some keys (an agent's lookup), planned once per connection: planning the join each time
 # took longer than running it (0.5 ms of a lookup's 1.3). A generic plan is right for it, never for a prefix.
@@ -90,6 +90,25 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         """,
         DOCUMENTS_UNDER.format(index="smallint"),
         f"ALTER TABLE index_keys ADD {KEYS_PRIMARY}"),
+    # The lookup looks at the keys it is given in turn, stopping at the first that find documents: a number found
+    # by its stored form needs no look at its digits (a third of the index pages it read, from disk at millions).
+    6: ("DROP FUNCTION documents_under", """
+        CREATE FUNCTION documents_first(indexes smallint[], keys text[], tables text[], choices smallint[],
+                                        counted smallint)
+        RETURNS TABLE (found_index smallint, found_key text, found_id bigint, found json)
+        LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
+        BEGIN
+            FOR tried IN 0 .. counted - 1 LOOP
+                RETURN QUERY SELECT w.idx, w.key, d.id, d.doc
+                    FROM unnest(indexes, keys, tables, choices) AS w(idx, key, tbl, choice)
+                    JOIN index_keys k ON k.idx = w.idx AND k.key = w.key JOIN documents d ON d.tbl = w.tbl AND d.id = k.id
+                    WHERE w.choice = tried ORDER BY d.id;
+                IF FOUND THEN
+                    RETURN;
+                END IF;
+            END LOOP;
+        END $$
+        """),
 }
 
 
@@ -297,12 +316,22 @@ class PostgresRepository:
                                             (self._codes[index], key))}
 
     def find_documents(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[int, dict]]:
-        """One statement (an agent's lookup is a round trip, keys and documents together)."""
         pairs = list(dict.fromkeys(wanted))
-        found: dict[tuple[str, str], dict[int, dict]] = {pair: {} for pair in pairs}
-        rows = self._all("SELECT * FROM documents_under(%s, %s, %s)",
-                         ([self._codes[index] for index, _ in pairs], [key for _, key in pairs],
-                          [self._tables[index] for index, _ in pairs]))
+        return {pair: {} for pair in pairs} | self.find_first([pairs])
+
+    def find_first(self, choices: Sequence[Sequence[tuple[str, str]]]) -> dict[tuple[str, str], dict[int, dict]]:
+        """One statement (an agent's lookup is a round trip, keys and documents together); the server looks a
+        choice up only if those before it found nothing (each lookup is index pages read, from disk at millions)."""
+        asked = [(pair, number) for number, choice in enumerate(choices) for pair in dict.fromkeys(choice)]
+        params = ([self._codes[index] for (index, _), _ in asked], [key for (_, key), _ in asked],
+                  [self._tables[index] for (index, _), _ in asked], [number for _, number in asked], len(choices))
+        rows = self._all("SELECT * FROM documents_first(%s::smallint[], %s::text[], %s::text[], %s::smallint[], "
+                         "%s::smallint)", params)
+        if not rows:
+            return {}
+        matched = {(self._names[code], key) for code, key, _, _ in rows}
+        chosen = min(number for pair, number in asked if pair in matched)
+        found: dict[tuple[str, str], dict[int, dict]] = {pair: {} for pair in choices[chosen]}
         for code, key, record_id, document in rows:
             found[(self._names[code], key)][record_id] = document
         return found
