@@ -26,6 +26,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -61,6 +62,7 @@ def settings_file(data_dir: Path, url: str) -> None:
 def build_postgres(data_dir: Path, size: int) -> dict:
     """Every record through the store's bulk path (COPY), as ``contacts migrate`` loads a directory."""
     from core.bootstrap import open_directory
+    from core.memory import paused_gc
     from core.policy import Actor
 
     started = time.perf_counter()
@@ -69,19 +71,31 @@ def build_postgres(data_dir: Path, size: int) -> dict:
     for field in dataset.FIELDS:
         directory.add_custom_field(admin, "contact", field)
     store = directory._repo  # the dataset goes straight into the store, as a migration does
-    with store.filling():  # a table at a time, as a migration copies them (a table's rows together on disk)
+    making = 0.0  # of the load's time, making the records (the benchmark's work; a migration reads them instead)
+
+    def made(records: Callable[[], list[tuple[int, dict]]]) -> list[tuple[int, dict]]:
+        nonlocal making
+        began = time.perf_counter()
+        try:
+            return records()
+        finally:
+            making += time.perf_counter() - began
+
+    with paused_gc(), store.filling():  # a table at a time, as a migration copies them (a table's rows together on disk)
         store.load("organizations", [(i, dataset.organization(i)) for i in range(1, 51)])
         for start in range(0, size, CHUNK):
-            store.load("contacts", [(i + 1, dataset.contact(i)) for i in range(start, min(start + CHUNK, size))])
+            chunk = range(start, min(start + CHUNK, size))
+            store.load("contacts", made(lambda chunk=chunk: [(i + 1, dataset.contact(i)) for i in chunk]))
         for start in range(0, size, CHUNK):
-            store.load("notes", [(2 * i + n + 1, dataset.note(i + 1, n)) for i in range(start, min(start + CHUNK, size))
-                                 for n in range(2)])
+            chunk = range(start, min(start + CHUNK, size))
+            store.load("notes", made(lambda chunk=chunk: [(2 * i + n + 1, dataset.note(i + 1, n)) for i in chunk
+                                                          for n in range(2)]))
     loaded = time.perf_counter() - started
     store._all("VACUUM ANALYZE")  # what autovacuum does after a load, done now so the measurements see it
     store._all("CHECKPOINT")  # and the checkpoint that writes the load out: measured, it would slow every commit
     disk = store._one("SELECT pg_database_size(current_database())") / 1e6
     directory.close()
-    return {"build_s": loaded, "vacuum_s": time.perf_counter() - started - loaded, "disk_mb": disk}
+    return {"build_s": loaded, "making_s": making, "vacuum_s": time.perf_counter() - started - loaded, "disk_mb": disk}
 
 
 # ---------------------------------------------------------------- front ends
@@ -200,7 +214,8 @@ def table(size: int, results: dict[str, dict]) -> str:
          lambda f: f"{f['peak_mb']:,.0f} MB / {f['tui_peak_mb']:,.0f} MB"),
         ("peak memory: bot / API process", "memory",
          lambda f: f"{f['bot_peak_mb']:,.0f} MB / " + (f"{f['api_peak_mb']:,.0f} MB" if "api_peak_mb" in f else "—")),
-        ("load every record", "load", lambda f: f"{f['build_s'] / 60:,.1f} min"),
+        ("load every record (of it, making the records)", "load", lambda f: f"{f['build_s'] / 60:,.1f} min"
+         + (f" ({f['making_s'] / 60:,.1f} min)" if "making_s" in f else "")),
         ("disk used", "", lambda f: f"{f['disk_mb'] / 1000:,.1f} GB"),
     ]
     stores = list(results)

@@ -16,6 +16,7 @@ from core.directory import Directory
 from core.directory.base import utc_now
 from core.errors import StoreError
 from core.indexes import INDEXES
+from core.memory import paused_gc
 from core.repository import Repository, TinyDBRepository
 from core.store import repair
 from core.store.postgres import PostgresRepository
@@ -80,7 +81,7 @@ def migrate_store(data_dir: Path, source: Settings, target: Settings,
         tables = origin.tables()
         total = sum(origin.count(table) for table in tables)
         done, counts = 0, {}
-        with origin.reading(), copy.filling():
+        with paused_gc(), origin.reading(), copy.filling():
             for table in tables:
                 for record_id in copy.ids(table):  # made when it opened (the default division)
                     copy.remove(table, record_id)

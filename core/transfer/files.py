@@ -13,6 +13,7 @@ import orjson
 
 from core.directory import Directory
 from core.errors import ValidationFailed
+from core.memory import paused_gc
 from core.models import DEFAULT_DIVISION
 from core.policy import Actor
 from core.private_files import private_directory
@@ -21,7 +22,7 @@ from core.transfer.csv_export import NOT_CARRIED as CSV_NOT_CARRIED
 from core.transfer.csv_export import export_csv
 from core.transfer.csvfile import open_csv, write_rejects
 from core.transfer.jsonl import REJECTION_KEY, export_jsonl, import_jsonl
-from core.transfer.plan import MATCH_KINDS, Importer, paused_gc
+from core.transfer.plan import MATCH_KINDS, Importer
 from core.transfer.presets import preset
 from core.transfer.report import Outcome, Report
 from core.transfer.vcard import REJECTION as VCARD_REJECTION

@@ -5,9 +5,7 @@ so an import is all there or not there at all, and a dry run is the same work wi
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -16,6 +14,7 @@ from core.directory import Directory, MatchBy, Party, dump
 from core.errors import ConcurrentChange, FieldProblem, ValidationFailed
 from core.indexes import email_key, external_id_key
 from core.kinds import RecordKind
+from core.memory import paused_gc
 from core.models import DEFAULT_DIVISION, Contact
 from core.phones import parse_phone
 from core.policy import Action, Actor
@@ -66,19 +65,6 @@ class Write:
         if self.previous is None:
             return ImportAction.create
         return ImportAction.unchanged if dump(self.record) == dump(self.previous) else ImportAction.update
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Bulk work makes millions of objects and no reference cycles; Python's cycle collector would still walk the
-    whole (growing) heap again and again while it runs."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
 
 class Rollback(Exception):
     """Ends the import's transaction without keeping anything (a dry run, or ``strict`` with rejected rows)."""
