@@ -64,8 +64,9 @@ async def test_a_stopped_server_is_said_and_the_records_come_back_with_it(own_se
             assert any("unavailable" in notice for notice in notices(pilot.app))
             await pilot.press("slash", "a")  # a search while it is down: said again, not a crash
             await until(pilot, lambda: "unavailable" in count_text(pilot.app))
-            pilot.app.screen.query_one(RecordList).forget_rows()
-            pilot.app.screen.query_one(RecordList).render_line(0)  # a line to draw that it cannot read
+            records = pilot.app.screen.query_one(RecordList)
+            records.forget_rows()
+            assert records.render_line(0).text.strip() == ""  # a line to draw that it cannot read: left blank
         await until(pilot, lambda: count_text(pilot.app).endswith("matching a"))
         assert pilot.app.is_running
         assert any("available again" in notice for notice in notices(pilot.app))
