@@ -91,7 +91,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         DOCUMENTS_UNDER.format(index="smallint"),
         f"ALTER TABLE index_keys ADD {KEYS_PRIMARY}"),
     # The lookup looks at the keys it is given in turn, stopping at the first that find documents: a number found
-    # by its stored form needs no look at its digits (a third of the index pages it read, from disk at millions).
+    # by its stored form needs no look at its digits (41 million of ten million contacts' 236 million key rows,
+    # read at random, from disk when the database outgrows memory).
     6: ("DROP FUNCTION documents_under", """
         CREATE FUNCTION documents_first(indexes smallint[], keys text[], tables text[], choices smallint[],
                                         counted smallint)
