@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from cli.output import FOUND, STORE_PROBLEM, ProgressBar, fail
-from core.bootstrap import StoreCheck, check_store, migrate_store, repair_store
+from core.bootstrap import DATABASE_URL, StoreCheck, check_store, migrate_store, repair_store
 from core.config import Settings
 
 
@@ -71,7 +71,8 @@ def run_migrate(data_dir: Path, args: argparse.Namespace) -> int:
         counts = migrate_store(data_dir, source, target, progress=bar.update)
     copied = ", ".join(f"{count:,} {table}" for table, count in counts.items())
     print(f"Copied and compared, document for document: {copied}.")
-    print("Set [store] kind = \"postgresql\" and its url in contacts.toml (or CONTACTS_DATABASE_URL) to use it."
-          if args.to else "This data directory now holds the directory; its contacts.toml chooses the store.")
+    print(f"Set {DATABASE_URL}, or [store] kind = \"postgresql\" and its url in contacts.toml, to use it."
+          if args.to else "This data directory now holds the directory; its contacts.toml chooses the store, "
+                          f"unless {DATABASE_URL} is set.")
     return FOUND
 

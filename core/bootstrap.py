@@ -23,7 +23,7 @@ from core.store.postgres import PostgresRepository
 from core.store.repair import StoreCheck
 
 DATABASE_URL = "CONTACTS_DATABASE_URL"
-__all__ = ["StoreCheck", "check_store", "directory_arguments", "migrate_store", "open_directory", "open_store",
+__all__ = ["DATABASE_URL", "StoreCheck", "check_store", "directory_arguments", "migrate_store", "open_directory", "open_store",
            "repair_store"]
 
 
@@ -31,19 +31,19 @@ def open_store(data_dir: Path, settings: Settings) -> Repository:
     """The store ``[store] kind`` names (see ``core.config.StoreSettings`` for the kinds there are)."""
     if settings.store.kind == "embedded":
         return TinyDBRepository(data_dir)
-    url = settings.store.url.get_secret_value() if settings.store.url else os.environ.get(DATABASE_URL, "")
-    if not url:
-        raise StoreError(f"[store] kind = \"postgresql\" needs [store] url in contacts.toml or {DATABASE_URL}")
-    return PostgresRepository(url, INDEXES)
+    if not settings.store.url:
+        raise StoreError(f"[store] kind = \"postgresql\" needs [store] url in contacts.toml, or {DATABASE_URL}")
+    return PostgresRepository(settings.store.url.get_secret_value(), INDEXES)
 
 
 def open_directory(data_dir: Path | None = None, *, settings: Settings | None = None,
                    clock: Callable[[], datetime] = utc_now, database_url: str | None = None) -> Directory:
     """The directory kept in ``data_dir`` (default: ``$CONTACTS_DATA_DIR``, else the user data directory), with
-    ``settings`` read from its ``contacts.toml`` unless given; ``database_url`` chooses a PostgreSQL store over what
-    the settings say."""
+    ``settings`` read from its ``contacts.toml`` unless given. A PostgreSQL URL chooses that store over what the
+    settings say: ``database_url`` (a command's ``--database-url``), else ``$CONTACTS_DATABASE_URL``."""
     directory = data_dir or default_data_dir()
     settings = settings or load_settings(directory)
+    database_url = database_url or os.environ.get(DATABASE_URL)
     if database_url:
         settings = settings.model_copy(update={"store": StoreSettings(kind="postgresql", url=SecretStr(database_url))})
     return Directory(open_store(directory, settings), settings, clock)
@@ -55,8 +55,8 @@ def directory_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where the directory (or its settings) is kept (default: $CONTACTS_DATA_DIR, else your "
                              "user data dir)")
     parser.add_argument("--database-url", default=None, metavar="URL",
-                        help="use the PostgreSQL directory at postgresql://… (default: [store] in contacts.toml, or "
-                             f"${DATABASE_URL}); a password belongs in those, not on a command line others can list")
+                        help=f"use the PostgreSQL directory at postgresql://… (default: ${DATABASE_URL}, else [store] in "
+                             "contacts.toml); a password belongs in those, not on a command line others can list")
 
 
 def check_store(data_dir: Path) -> StoreCheck:

@@ -60,7 +60,7 @@ class StoreSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["embedded", "postgresql"] = "embedded"  # files in the data directory, or a database server
-    url: SecretStr | None = None  # postgresql://user:password@host/database (else $CONTACTS_DATABASE_URL)
+    url: SecretStr | None = None  # postgresql://user:password@host/database ($CONTACTS_DATABASE_URL overrides)
 
 
 class Settings(BaseModel):

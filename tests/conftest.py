@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from core.bootstrap import DATABASE_URL
 from core.bootstrap import open_directory as open_data_dir
 from core.directory import Directory
 from core.policy import Actor
@@ -26,6 +27,12 @@ class Clock:
 
 
 STORE_SECTION = "[store]"
+
+
+@pytest.fixture(autouse=True)
+def _store_chosen_by_the_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database URL in the shell that runs the tests would move every directory onto that server."""
+    monkeypatch.delenv(DATABASE_URL, raising=False)
 
 
 def open_directory(data_dir: Path, settings_text: str | None = None) -> Directory:

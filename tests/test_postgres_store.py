@@ -100,6 +100,7 @@ def test_the_command_chooses_the_store_in_contacts_toml_or_the_environment(postg
     missing = subprocess.run([CONTACTS, "--data-dir", str(data_dir), "lookup", "ada"], capture_output=True, text=True,
                              timeout=60, env={"PATH": "/usr/bin"})
     assert missing.returncode == 3 and "CONTACTS_DATABASE_URL" in missing.stderr
+    (data_dir / "contacts.toml").unlink()  # the variable alone chooses the server, whatever the file says
     env = {"PATH": "/usr/bin", "CONTACTS_DATABASE_URL": postgres_url}
     made = subprocess.run([CONTACTS, "--data-dir", str(data_dir), "demo", "--contacts", "20"], capture_output=True,
                           text=True, timeout=120, env=env)
@@ -114,6 +115,9 @@ def test_the_command_chooses_the_store_in_contacts_toml_or_the_environment(postg
                            text=True, timeout=60, env=env)
     assert found.returncode == 0, found.stderr
     assert not any(p.name.startswith("store.") for p in data_dir.iterdir())  # nothing went to the embedded store
+    embedded = subprocess.run([CONTACTS, "--data-dir", str(data_dir), "lookup", number], capture_output=True,
+                              text=True, timeout=60, env={"PATH": "/usr/bin"})
+    assert embedded.returncode != 0 and "No contact" in embedded.stdout + embedded.stderr  # without it: the files
 
 
 @pytest.fixture
