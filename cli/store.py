@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from cli.output import FOUND, STORE_PROBLEM, ProgressBar, fail
-from core.bootstrap import DATABASE_URL, StoreCheck, check_store, migrate_store, repair_store
+from core.bootstrap import DATABASE_URL, StoreCheck, check_store, database_url_argument, migrate_store, repair_store
 from core.config import Settings
 
 
@@ -20,9 +20,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     migrate = commands.add_parser("migrate", help="copy the directory from the embedded store into an empty "
                                                   "PostgreSQL database, or back")
     where = migrate.add_mutually_exclusive_group(required=True)
-    where.add_argument("--to", metavar="URL", help="postgresql://… : copy this data directory's store there")
-    where.add_argument("--from", dest="origin", metavar="URL", help="postgresql://… : copy that database into this "
-                                                                    "(empty) data directory")
+    where.add_argument("--to", metavar="URL", type=database_url_argument,
+                       help="postgresql://… : copy this data directory's store there")
+    where.add_argument("--from", dest="origin", metavar="URL", type=database_url_argument,
+                       help="postgresql://… : copy that database into this (empty) data directory")
     migrate.set_defaults(run=run_migrate, opens=False)
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr
 
 from core.config import Settings, StoreSettings, default_data_dir, load_settings
@@ -23,8 +26,8 @@ from core.store.postgres import PostgresRepository
 from core.store.repair import StoreCheck
 
 DATABASE_URL = "CONTACTS_DATABASE_URL"
-__all__ = ["DATABASE_URL", "StoreCheck", "check_store", "directory_arguments", "migrate_store", "open_directory", "open_store",
-           "repair_store"]
+__all__ = ["DATABASE_URL", "StoreCheck", "check_store", "database_url_argument", "directory_arguments", "migrate_store",
+           "open_directory", "open_store", "repair_store"]
 
 
 def open_store(data_dir: Path, settings: Settings) -> Repository:
@@ -54,9 +57,23 @@ def directory_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="where the directory (or its settings) is kept (default: $CONTACTS_DATA_DIR, else your "
                              "user data dir)")
-    parser.add_argument("--database-url", default=None, metavar="URL",
+    parser.add_argument("--database-url", default=None, metavar="URL", type=database_url_argument,
                         help=f"use the PostgreSQL directory at postgresql://… (default: ${DATABASE_URL}, else [store] in "
                              "contacts.toml); a password belongs in those, not on a command line others can list")
+
+
+def database_url_argument(url: str) -> str:
+    """A PostgreSQL URL given on a command line (an argparse ``type``): one holding a password is taken, with a
+    warning that others can read it there (the password itself is never printed)."""
+    try:
+        has_password = bool(conninfo_to_dict(url).get("password"))
+    except psycopg.ProgrammingError:  # not a URL at all: opening the store says so
+        has_password = False
+    if has_password:
+        print(f"warning: a password on the command line can be read by anyone on this machine who lists its "
+              f"processes; put the URL in {DATABASE_URL} or contacts.toml, or the password in ~/.pgpass",
+              file=sys.stderr)
+    return url
 
 
 def check_store(data_dir: Path) -> StoreCheck:

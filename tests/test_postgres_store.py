@@ -93,6 +93,20 @@ def test_an_unreachable_database_is_a_clear_error_without_the_password(tmp_path)
     assert "cannot reach the PostgreSQL directory" in str(refused.value) and "s3cret" not in str(refused.value)
 
 
+def test_a_password_on_the_command_line_is_warned_about_and_never_printed(tmp_path):
+    url = "postgresql://contacts:s3cret-pass@127.0.0.1:1/none"
+    for command in (["--database-url", url, "lookup", "ada"], ["migrate", "--to", url]):
+        ran = subprocess.run([CONTACTS, "--data-dir", str(tmp_path / "data"), *command], capture_output=True,
+                             text=True, timeout=60, env={"PATH": "/usr/bin"})
+        assert ran.returncode == 3, ran.stderr  # no server there
+        assert "password on the command line can be read by anyone" in ran.stderr, command
+        assert "s3cret" not in ran.stdout + ran.stderr
+    quiet = subprocess.run([CONTACTS, "--data-dir", str(tmp_path / "data"), "--database-url",
+                            "postgresql://contacts@127.0.0.1:1/none", "lookup", "ada"], capture_output=True, text=True,
+                           timeout=60, env={"PATH": "/usr/bin"})
+    assert quiet.returncode == 3 and "warning" not in quiet.stderr  # no password, nothing to warn of
+
+
 def test_the_command_chooses_the_store_in_contacts_toml_or_the_environment(postgres_url, tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
