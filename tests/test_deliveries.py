@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from core.directory.deliveries import KEPT_FOR, PRUNE_EVERY
 from tests.conftest import open_directory, store
+
+pytestmark = pytest.mark.both_stores  # run on the embedded store and on PostgreSQL
 
 
 def test_a_claim_is_won_once_in_every_process_until_released(data_dir):
@@ -21,9 +25,12 @@ def test_a_claim_is_won_once_in_every_process_until_released(data_dir):
 
 def test_claims_are_forgotten_after_the_window(data_dir):
     directory = open_directory(data_dir)
-    directory.claim_delivery("old")
+    expired = PRUNE_EVERY + 10  # more than one sweep reads at a time
+    for n in range(expired):
+        directory.claim_delivery(f"old-{n}")
     directory._now.now += KEPT_FOR + timedelta(minutes=1)  # the test clock moves on
-    for n in range(PRUNE_EVERY):
+    for n in range(2 * PRUNE_EVERY - expired):  # to the next sweep
         directory.claim_delivery(f"new-{n}")
-    assert store(directory).count("deliveries") == PRUNE_EVERY  # "old" swept away, the recent ones kept
-    assert directory.claim_delivery("old")
+    assert store(directory).count("deliveries") == 2 * PRUNE_EVERY - expired  # the old swept away, the recent kept
+    assert directory.claim_delivery("old-0") and directory.claim_delivery(f"old-{expired - 1}")
+    assert not directory.claim_delivery("new-0")
