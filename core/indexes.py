@@ -16,7 +16,7 @@ from core.text import fold, words
 TABLES = {kind.value: kind.table for kind in RecordKind}
 UNREFERENCED_TABLES = ("audit", "deliveries")  # no record holds the id of one of their entries
 # Change this whenever a key function below changes, so that indexes saved beside a snapshot are rebuilt.
-INDEX_VERSION = "4"
+INDEX_VERSION = "5"
 
 
 # ---- keys: what a lookup asks an index for is built by the same function that indexed it
@@ -186,6 +186,7 @@ INDEXES: list[IndexSpec] = [
     IndexSpec("interaction.message", "interactions",
               lambda doc: [message_key(doc["channel_id"], doc["message_ts"])] if doc.get("message_ts") else []),
     IndexSpec("relationship.organization", "relationships", lambda doc: [id_key(doc["organization_id"])]),
+    IndexSpec("relationship.user", "relationships", lambda doc: [doc["user"]]),
     IndexSpec("audit.subject", "audit", lambda doc: [doc["subject"]]),
     IndexSpec("schema.entity", "schemas", lambda doc: [doc["entity"]]),
     IndexSpec("division.name", "divisions", lambda doc: [name_key(doc["name"])]),

@@ -76,8 +76,9 @@ Url = Annotated[str, BeforeValidator(_with_scheme), StringConstraints(strip_whit
                                                                       max_length=1000), AfterValidator(_http_url)]
 OptionalUrl = Annotated[Url | None, BeforeValidator(_blank_to_none)]
 # Ids and versions: what every store (and any JSON reader) keeps exactly; larger numbers are refused by name.
-Id = Annotated[int, Field(ge=0, le=2**63 - 1)]
-Version = Annotated[int, Field(ge=0, le=2**63 - 1)]
+LARGEST_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=0, le=LARGEST_ID)]
+Version = Annotated[int, Field(ge=0, le=LARGEST_ID)]
 DivisionName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=DIVISION_NAME)
 ]

@@ -16,7 +16,7 @@ from core.bootstrap import open_directory
 from core.config import Settings
 from core.errors import StoreError
 from core.policy import Actor
-from core.store.postgres import SCHEMA_VERSION
+from core.store.postgres_schema import SCHEMA_VERSION
 from tests import postgres
 from tests.api.conftest import Api, Client
 from tests.test_cli import CONTACTS
@@ -60,10 +60,12 @@ def test_a_database_of_schema_2_is_upgraded_and_lists_a_words_matches_in_name_or
     made = {name: directory.create(ADMIN, "contact", {"first_name": name.split()[0], "last_name": name.split()[1]}).id
             for name in ("Zed Smith", "Bo Smithers", "Ann Smith", "Cy Jones")}
     directory.update(ADMIN, "contact", made["Cy Jones"], {"phones": [{"raw": "+1 415 555 2671"}]})
+    directory.add_relationship(ADMIN, directory.create(ADMIN, "organization", {"name": "Acme"}).id, "Bob Lee", "Owner")
     directory.close()
     with psycopg.connect(postgres_url, autocommit=True) as connection:  # as a program of schema 2 left it
         connection.execute("CREATE TABLE named AS SELECT c.name AS idx, k.key, k.id FROM index_keys k "
-                           "JOIN key_indexes c ON c.code = k.idx; DROP TABLE index_keys, key_indexes; "
+                           "JOIN key_indexes c ON c.code = k.idx WHERE c.name <> 'relationship.user'; "
+                           "DROP TABLE index_keys, key_indexes; "
                            "ALTER TABLE named RENAME TO index_keys; ALTER TABLE index_keys ADD PRIMARY KEY (idx, key, id); "
                            "CREATE INDEX index_keys_by_id ON index_keys (id, idx, key); "
                            "DROP FUNCTION documents_first; DELETE FROM contacts_schema WHERE version > 2")
@@ -71,6 +73,7 @@ def test_a_database_of_schema_2_is_upgraded_and_lists_a_words_matches_in_name_or
     assert directory.browse(ADMIN, "contact", "smith").window(0, 10) == [made["Ann Smith"], made["Zed Smith"],
                                                                         made["Bo Smithers"]]
     assert [c.id for c in directory.lookup(ADMIN, "(415) 555-2671").contacts] == [made["Cy Jones"]]
+    assert "Bob Lee" in directory.known_people(ADMIN)  # an index added since: made from the documents
     directory.close()
 
 

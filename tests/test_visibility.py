@@ -71,6 +71,20 @@ def test_rows_cards_and_hits_never_name_the_invisible_organization(linked):
     assert directory.count(HOME_VIEWER, "organization") == 0 and directory.count(ADMIN, "organization") == 1
 
 
+def test_people_suggested_for_a_relationship_are_those_of_organizations_one_sees(linked):
+    directory, zenith, _ = linked
+    homely = directory.create(ADMIN, "organization", {"name": "Homely Inc"})
+    directory.add_relationship(ADMIN, zenith.id, "Quinn Abroad", "Account Manager")
+    directory.add_relationship(ADMIN, zenith.id, "Ann Both", "Support Engineer")
+    both = directory.add_relationship(ADMIN, homely.id, "ann both", "Account Manager")  # as another admin typed it
+    directory.add_relationship(ADMIN, homely.id, "Cy Home", "Support Engineer")
+    assert directory.known_people(ADMIN) == ["Ann Both", "ann both", "Cy Home", "Quinn Abroad", "vic"]
+    assert directory.known_people(HOME_VIEWER) == ["ann both", "Cy Home", "vic"]
+    directory.remove_relationship(ADMIN, both.id)
+    assert directory.known_people(HOME_VIEWER) == ["Cy Home", "vic"]  # "Ann Both" looks after EMEA's only
+    assert directory.known_people(ADMIN) == ["Ann Both", "Cy Home", "Quinn Abroad", "vic"]
+
+
 def test_the_command_shows_the_contact_without_the_organization(linked, data_dir):
     directory, _, _ = linked
     directory.close()

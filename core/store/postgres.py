@@ -8,8 +8,8 @@ watch.
 Documents are kept as ``json`` (not ``jsonb``) so they come back exactly as written, keys in their order: a
 backup of either store is the same bytes.
 
-The schema is the project's own, versioned (``SCHEMA_VERSION``): made when missing, upgraded by ``MIGRATIONS``, and
-a database newer than this program is refused by name."""
+The schema is the project's own, versioned (``postgres_schema``): made when missing, upgraded step by step, and a
+database newer than this program is refused by name."""
 
 from __future__ import annotations
 
@@ -27,90 +27,7 @@ from core.store.conditions import Condition, Listing
 from core.store.indexes import IndexSpec
 from core.store.postgres_connections import Connections
 from core.store.postgres_query import Evaluator, like
-
-SCHEMA_VERSION = 6
-KEYS_PRIMARY = "PRIMARY KEY (idx, key, id) INCLUDE (sort)"
-# The documents under some keys (an agent's lookup), planned once per connection: planning the join each time
-# took longer than running it (0.5 ms of a lookup's 1.3). A generic plan is right for it, never for a prefix.
-DOCUMENTS_UNDER = """
-    CREATE FUNCTION documents_under(indexes {index}[], keys text[], tables text[])
-    RETURNS TABLE (found_index {index}, found_key text, found_id bigint, found json)
-    LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
-    BEGIN
-        RETURN QUERY SELECT w.idx, w.key, d.id, d.doc FROM unnest(indexes, keys, tables) AS w(idx, key, tbl)
-            JOIN index_keys k ON k.idx = w.idx AND k.key = w.key JOIN documents d ON d.tbl = w.tbl AND d.id = k.id
-            ORDER BY d.id;
-    END $$
-"""
-# Each step is statements run in order, given the names of every index (``indexes``) and of the one holding the
-# sort key of its documents' table (``sort_indexes``; null for tables never listed in name order).
-MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: ("""
-        CREATE TABLE contacts_schema (version integer NOT NULL);
-        CREATE TABLE documents (tbl text NOT NULL, id bigint NOT NULL, doc json NOT NULL, PRIMARY KEY (tbl, id));
-        CREATE TABLE index_keys (idx text NOT NULL, key text COLLATE "C" NOT NULL, tbl text NOT NULL,
-                                 id bigint NOT NULL, PRIMARY KEY (idx, key, id));
-        CREATE INDEX index_keys_of_document ON index_keys (tbl, id);
-        CREATE TABLE id_counters (tbl text PRIMARY KEY, last bigint NOT NULL);
-        CREATE TABLE revision (value bigint NOT NULL);
-        INSERT INTO revision VALUES (0);
-    """,),
-    # Conditions check a document's keys by its id (index probes while a listing walks its order); this index
-    # serves that and removing a document's keys, which the first one served alone. An index's name says its
-    # table, so a key's row need not. Counting a table's rows reads them all: each table's count is kept instead.
-    2: ("""
-        CREATE INDEX index_keys_by_id ON index_keys (id, idx, key);
-        DROP INDEX index_keys_of_document;
-        ALTER TABLE index_keys DROP COLUMN tbl;
-        CREATE TABLE document_counts (tbl text PRIMARY KEY, n bigint NOT NULL);
-        INSERT INTO document_counts SELECT tbl, count(*) FROM documents GROUP BY tbl;
-    """,),
-    # Every key carries its document's sort key, in the index with it: the matches of a word come out in name
-    # order from that index alone (through the order index, ninety thousand "smith"s took a second to sort).
-    3: ('ALTER TABLE index_keys ADD COLUMN sort text COLLATE "C"',
-        "UPDATE index_keys k SET sort = o.key FROM unnest(%(indexes)s::text[], %(sort_indexes)s::text[]) "
-        "AS m(idx, sort_idx), index_keys o WHERE k.idx = m.idx AND o.idx = m.sort_idx AND o.id = k.id",
-        f"ALTER TABLE index_keys DROP CONSTRAINT index_keys_pkey, ADD {KEYS_PRIMARY}"),
-    # The lookup's one statement (``DOCUMENTS_UNDER``).
-    4: (DOCUMENTS_UNDER.format(index="text"),),
-    # An index is named in every key row by a small number (``key_indexes``), not its name: a million contacts'
-    # 24 million key rows took a gigabyte less.
-    5: ("CREATE TABLE key_indexes (code smallint PRIMARY KEY, name text NOT NULL UNIQUE)",
-        "INSERT INTO key_indexes SELECT row_number() OVER (ORDER BY name), name "
-        "FROM (SELECT unnest(%(indexes)s::text[]) UNION SELECT DISTINCT idx FROM index_keys) n(name)",
-        """
-        CREATE TABLE index_keys_coded (idx smallint NOT NULL, key text COLLATE "C" NOT NULL, id bigint NOT NULL,
-                                       sort text COLLATE "C");
-        INSERT INTO index_keys_coded SELECT c.code, k.key, k.id, k.sort FROM index_keys k JOIN key_indexes c
-            ON c.name = k.idx;
-        DROP TABLE index_keys;
-        ALTER TABLE index_keys_coded RENAME TO index_keys;
-        CREATE INDEX index_keys_by_id ON index_keys (id, idx, key);
-        DROP FUNCTION documents_under;
-        """,
-        DOCUMENTS_UNDER.format(index="smallint"),
-        f"ALTER TABLE index_keys ADD {KEYS_PRIMARY}"),
-    # The lookup looks at the keys it is given in turn, stopping at the first that find documents: a number found
-    # by its stored form needs no look at its digits (41 million of ten million contacts' 236 million key rows,
-    # read at random, from disk when the database outgrows memory).
-    6: ("DROP FUNCTION documents_under", """
-        CREATE FUNCTION documents_first(indexes smallint[], keys text[], tables text[], choices smallint[],
-                                        counted smallint)
-        RETURNS TABLE (found_index smallint, found_key text, found_id bigint, found json)
-        LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
-        BEGIN
-            FOR tried IN 0 .. counted - 1 LOOP
-                RETURN QUERY SELECT w.idx, w.key, d.id, d.doc
-                    FROM unnest(indexes, keys, tables, choices) AS w(idx, key, tbl, choice)
-                    JOIN index_keys k ON k.idx = w.idx AND k.key = w.key JOIN documents d ON d.tbl = w.tbl AND d.id = k.id
-                    WHERE w.choice = tried ORDER BY d.id;
-                IF FOUND THEN
-                    RETURN;
-                END IF;
-            END LOOP;
-        END $$
-        """),
-}
+from core.store.postgres_schema import FILLED, KEYS_PRIMARY, MIGRATIONS, SCHEMA_VERSION
 
 
 class PostgresRepository:
@@ -146,7 +63,8 @@ class PostgresRepository:
             sort_indexes = [self._sort_keys[table].name if table in self._sort_keys else None
                             for table in self._tables.values()]
             names = {"indexes": list(self._tables), "sort_indexes": sort_indexes}
-            for step in range((version or 0) + 1, SCHEMA_VERSION + 1):
+            steps = range((version or 0) + 1, SCHEMA_VERSION + 1)
+            for step in steps:
                 for statement in MIGRATIONS[step]:
                     self._execute(statement, names if "%(" in statement else ())
                 self._execute("INSERT INTO contacts_schema VALUES (%s)", (step,))
@@ -156,6 +74,18 @@ class PostgresRepository:
                     "INSERT INTO key_indexes SELECT (SELECT coalesce(max(code), 0) FROM key_indexes) "
                     "+ row_number() OVER (ORDER BY name), name FROM unnest(%s::text[]) n(name) RETURNING name, code",
                     (new,)))
+            for name in (name for step in steps for name in FILLED.get(step, ())):
+                self._fill(name)
+
+    def _fill(self, index: str) -> None:
+        """Key rows of ``index`` for the documents already stored (none has them yet)."""
+        table = self._tables[index]
+        specs = [spec for spec in self._specs[table] if spec.name == index]
+        after = 0
+        while chunk := self.ids_after(table, after, 5000):
+            with self._connections.flushed().cursor() as cursor:
+                self._copy_keys(cursor, table, self.get_many(table, chunk).items(), specs)
+            after = chunk[-1]
 
     # ---- transactions
 
@@ -269,12 +199,7 @@ class PostgresRepository:
                     copy.set_types(["text", "int8", "json"])
                     for i, d in items:
                         copy.write_row((table, i, Json(d, dumps=_json)))
-                with cursor.copy("COPY index_keys (idx, key, id, sort) FROM STDIN (FORMAT BINARY)") as copy:
-                    copy.set_types(["int2", "text", "int8", "text"])
-                    for i, d in items:
-                        sort = self._sort_key(table, d)
-                        for code, key in self._keys(table, d):
-                            copy.write_row((code, key, i, sort))
+                self._copy_keys(cursor, table, items)
             self._execute("INSERT INTO id_counters VALUES (%s, %s) ON CONFLICT (tbl) DO UPDATE SET "
                           "last = greatest(id_counters.last, excluded.last)", (table, max(i for i, _ in items)))
             self._execute("INSERT INTO document_counts VALUES (%s, %s) ON CONFLICT (tbl) DO UPDATE SET "
@@ -287,8 +212,19 @@ class PostgresRepository:
         except psycopg.IntegrityError:
             raise StoreError(reason) from None
 
-    def _keys(self, table: str, document: dict) -> set[tuple[int, str]]:
-        return {(self._codes[spec.name], key) for spec in self._specs.get(table, ()) for key in spec.keys(document)}
+    def _copy_keys(self, cursor: psycopg.Cursor, table: str, items: Iterable[tuple[int, dict]],
+                   specs: Iterable[IndexSpec] | None = None) -> None:
+        """The key rows of ``items`` (id, document) in ``specs`` (default: every index of ``table``), by COPY."""
+        with cursor.copy("COPY index_keys (idx, key, id, sort) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int2", "text", "int8", "text"])
+            for i, d in items:
+                sort = self._sort_key(table, d)
+                for code, key in self._keys(table, d, specs):
+                    copy.write_row((code, key, i, sort))
+
+    def _keys(self, table: str, document: dict, specs: Iterable[IndexSpec] | None = None) -> set[tuple[int, str]]:
+        return {(self._codes[spec.name], key) for spec in (self._specs.get(table, ()) if specs is None else specs)
+                for key in spec.keys(document)}
 
     def _sort_key(self, table: str, document: dict) -> str | None:
         spec = self._sort_keys.get(table)
