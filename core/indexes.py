@@ -166,7 +166,7 @@ def _party_indexes(kind: str, terms) -> list[IndexSpec]:
         IndexSpec(f"{kind}.phone", table, phone_keys),
         IndexSpec(f"{kind}.digits", table, digit_keys, ordered=True),
         IndexSpec(f"{kind}.terms", table, terms, ordered=True),
-        IndexSpec(f"{kind}.division", table, division_keys),
+        IndexSpec(f"{kind}.division", table, division_keys, counted=True),
         IndexSpec(f"{kind}.custom", table, custom_keys),
         IndexSpec(f"{kind}.external_id", table, external_id_keys),
     ]

@@ -15,7 +15,7 @@ import pytest
 from core.bootstrap import open_directory
 from core.config import Settings
 from core.errors import StoreError
-from core.policy import Actor
+from core.policy import Actor, Grant, Role
 from core.store.postgres_schema import SCHEMA_VERSION
 from tests import postgres
 from tests.api.conftest import Api, Client
@@ -65,7 +65,7 @@ def test_a_database_of_schema_2_is_upgraded_and_lists_a_words_matches_in_name_or
     with psycopg.connect(postgres_url, autocommit=True) as connection:  # as a program of schema 2 left it
         connection.execute("CREATE TABLE named AS SELECT c.name AS idx, k.key, k.id FROM index_keys k "
                            "JOIN key_indexes c ON c.code = k.idx WHERE c.name <> 'relationship.user'; "
-                           "DROP TABLE index_keys, key_indexes; "
+                           "DROP TABLE index_keys, key_indexes, key_counts; "
                            "ALTER TABLE named RENAME TO index_keys; ALTER TABLE index_keys ADD PRIMARY KEY (idx, key, id); "
                            "CREATE INDEX index_keys_by_id ON index_keys (id, idx, key); "
                            "DROP FUNCTION documents_first; DELETE FROM contacts_schema WHERE version > 2")
@@ -74,6 +74,10 @@ def test_a_database_of_schema_2_is_upgraded_and_lists_a_words_matches_in_name_or
                                                                         made["Bo Smithers"]]
     assert [c.id for c in directory.lookup(ADMIN, "(415) 555-2671").contacts] == [made["Cy Jones"]]
     assert "Bob Lee" in directory.known_people(ADMIN)  # an index added since: made from the documents
+    home = Actor("agent", grant=Grant(role=Role.agent, divisions=["Home"]))
+    assert directory.count(home, "contact") == 4  # a division's size, counted once when the counts came
+    directory.create(ADMIN, "contact", {"first_name": "Di", "last_name": "Nu"})
+    assert directory.count(home, "contact") == 5
     directory.close()
 
 

@@ -141,6 +141,7 @@ def full_scan(repo: Repository, table: str, keys_of) -> dict[str, set[int]]:
 def test_every_index_equals_a_full_scan_after_changes(filled: Repository, open_handle: OpenHandle):
     writer = open_handle()
     with writer.transaction():
+        writer.replace("contacts", 1, {**CONTACTS[0], "division": "EMEA"})  # moved
         writer.replace("contacts", 2, {**CONTACTS[1], "last_name": "Lefèvre", "emails": []})
         writer.remove("contacts", 3)
         writer.insert("contacts", {**CONTACTS[2], "first_name": "Bea"})
@@ -151,7 +152,8 @@ def test_every_index_equals_a_full_scan_after_changes(filled: Repository, open_h
             expected = full_scan(repo, spec.table, spec.keys)
             for key, ids in expected.items():
                 assert repo.find(spec.name, key) == ids, (spec.name, key)
-            assert repo.find(spec.name, "no such key") == set()
+                assert repo.count_key(spec.name, key) == len(ids), (spec.name, key)
+            assert repo.find(spec.name, "no such key") == set() and repo.count_key(spec.name, "no such key") == 0
             asked = [(spec.name, key) for key in expected] + [(spec.name, "no such key")]
             documents = {i: repo.get(spec.table, i) for ids in expected.values() for i in ids}
             found = repo.find_documents(asked)
@@ -315,11 +317,13 @@ def test_a_bulk_load_keeps_ids_indexes_and_counts_and_refuses_a_taken_id(open_ha
         repo.load("contacts", [(10, CONTACTS[0]), (20, CONTACTS[1])])
         repo.load("contacts", [(30, odd)])
     assert other.get("contacts", 30) == odd and other.count("contacts") == 3
+    assert other.count_key("contact.division", "Home") == 2 and other.count_key("contact.division", "EMEA") == 1
     assert other.find("contact.phone", "+14155552671") == {10} and other.find("contact.last_name", "lee") == {10, 20}
     assert repo.insert("contacts", CONTACTS[0]) == 31  # ids go on after the largest loaded
     with pytest.raises(StoreError, match="taken already"):
         repo.load("contacts", [(40, CONTACTS[0]), (20, CONTACTS[1])])
     assert other.get("contacts", 40) is None and other.count("contacts") == 4  # all or nothing
+    assert other.count_key("contact.division", "Home") == 3
     with pytest.raises(RuntimeError), repo.transaction():  # a load is part of the transaction it is in
         repo.load("contacts", [(50, CONTACTS[0])])
         raise RuntimeError("changed my mind")

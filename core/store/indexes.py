@@ -16,13 +16,16 @@ KeysOf = Callable[[dict], Iterable[str]]
 @dataclass(frozen=True)
 class IndexSpec:
     """``keys`` maps a document to its index keys; ``ordered`` keeps keys sorted so prefixes can be searched;
-    ``sort_key``: the one key is the document's place in its table's name order (what lists are ordered by)."""
+    ``sort_key``: the one key is the document's place in its table's name order (what lists are ordered by);
+    ``counted``: how many documents each key has is asked often (a division's size), so a store that would count
+    them one by one keeps the number."""
 
     name: str
     table: str
     keys: KeysOf
     ordered: bool = False
     sort_key: bool = False
+    counted: bool = False
 
 
 class Index:

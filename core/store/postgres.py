@@ -13,6 +13,7 @@ database newer than this program is refused by name."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -42,6 +43,7 @@ class PostgresRepository:
             if spec.sort_key:
                 self._sort_keys[spec.table] = spec
         self._codes: dict[str, int] = {}  # index → the number its key rows name it by
+        self._counted: list[int] = []  # the numbers of the indexes whose keys' documents are counted
         try:
             self._migrate()
         except BaseException:  # a database this program refuses: its pool's threads must not outlive the refusal
@@ -62,7 +64,8 @@ class PostgresRepository:
                                  f"this program knows ({SCHEMA_VERSION}): upgrade Contacts before opening it")
             sort_indexes = [self._sort_keys[table].name if table in self._sort_keys else None
                             for table in self._tables.values()]
-            names = {"indexes": list(self._tables), "sort_indexes": sort_indexes}
+            counted = [spec.name for specs in self._specs.values() for spec in specs if spec.counted]
+            names = {"indexes": list(self._tables), "sort_indexes": sort_indexes, "counted": counted}
             steps = range((version or 0) + 1, SCHEMA_VERSION + 1)
             for step in steps:
                 for statement in MIGRATIONS[step]:
@@ -74,6 +77,7 @@ class PostgresRepository:
                     "INSERT INTO key_indexes SELECT (SELECT coalesce(max(code), 0) FROM key_indexes) "
                     "+ row_number() OVER (ORDER BY name), name FROM unnest(%s::text[]) n(name) RETURNING name, code",
                     (new,)))
+            self._counted = [self._codes[name] for name in counted]
             for name in (name for step in steps for name in FILLED.get(step, ())):
                 self._fill(name)
 
@@ -154,10 +158,11 @@ class PostgresRepository:
                 "counted AS (INSERT INTO document_counts VALUES (%(table)s, 1) ON CONFLICT (tbl) DO UPDATE SET "
                 "n = document_counts.n + 1), "
                 "keyed AS (INSERT INTO index_keys (idx, key, id, sort) SELECT k.idx, k.key, stored.id, %(sort)s "
-                "FROM stored, unnest(%(codes)s::smallint[], %(keys)s::text[]) AS k(idx, key)) "
+                "FROM stored, unnest(%(codes)s::smallint[], %(keys)s::text[]) AS k(idx, key) RETURNING idx, key), "
+                f"key_counted AS ({_COUNTED_IN.format(rows='keyed')}) "
                 "SELECT id FROM stored",
                 {"table": table, "id": record_id, "doc": Json(document, dumps=_json), "codes": codes, "keys": keys,
-                 "sort": self._sort_key(table, document)})
+                 "sort": self._sort_key(table, document), "counted": self._counted})
 
     def replace(self, table: str, record_id: int, document: dict) -> None:
         """Sent with the transaction's next statement: nothing waits for its result."""
@@ -167,22 +172,28 @@ class PostgresRepository:
                 "WITH changed AS (UPDATE documents SET doc = %(doc)s WHERE tbl = %(table)s AND id = %(id)s RETURNING id), "
                 "kept AS (SELECT * FROM unnest(%(codes)s::smallint[], %(keys)s::text[]) AS k(idx, key)), "
                 "gone AS (DELETE FROM index_keys WHERE id = %(id)s AND idx = ANY(%(indexes)s::smallint[]) "
-                "AND (idx, key) NOT IN (SELECT idx, key FROM kept)), "
+                "AND (idx, key) NOT IN (SELECT idx, key FROM kept) RETURNING idx, key), "
                 "resorted AS (UPDATE index_keys SET sort = %(sort)s WHERE id = %(id)s AND idx = ANY(%(indexes)s::smallint[]) "
                 "AND (idx, key) IN (SELECT idx, key FROM kept) AND sort IS DISTINCT FROM %(sort)s), "
                 "added AS (INSERT INTO index_keys (idx, key, id, sort) SELECT kept.idx, kept.key, changed.id, %(sort)s "
-                "FROM changed, kept ON CONFLICT DO NOTHING) "
+                "FROM changed, kept ON CONFLICT DO NOTHING RETURNING idx, key), "
+                f"key_uncounted AS ({_UNCOUNTED_IN.format(rows='gone')}), "
+                f"key_counted AS ({_COUNTED_IN.format(rows='added')}) "
                 "SELECT 1",
                 {"table": table, "id": record_id, "doc": Json(document, dumps=_json), "codes": codes, "keys": keys,
-                 "indexes": self._index_codes(table), "sort": self._sort_key(table, document)})
+                 "indexes": self._index_codes(table), "sort": self._sort_key(table, document),
+                 "counted": self._counted})
 
     def remove(self, table: str, record_id: int) -> None:
         with self.transaction():
             self._later(
                 "WITH gone AS (DELETE FROM documents WHERE tbl = %(table)s AND id = %(id)s RETURNING id), "
                 "counted AS (UPDATE document_counts SET n = n - 1 WHERE tbl = %(table)s AND EXISTS (SELECT FROM gone)), "
-                "unkeyed AS (DELETE FROM index_keys WHERE id = %(id)s AND idx = ANY(%(indexes)s::smallint[])) "
-                "SELECT 1", {"table": table, "id": record_id, "indexes": self._index_codes(table)})
+                "unkeyed AS (DELETE FROM index_keys WHERE id = %(id)s AND idx = ANY(%(indexes)s::smallint[]) "
+                "RETURNING idx, key), "
+                f"key_uncounted AS ({_UNCOUNTED_IN.format(rows='unkeyed')}) "
+                "SELECT 1", {"table": table, "id": record_id, "indexes": self._index_codes(table),
+                             "counted": self._counted})
 
     def load(self, table: str, documents: Iterable[tuple[int, dict]]) -> None:
         """Store many documents under their ids (none taken yet) at once: rows and keys go in by COPY."""
@@ -215,12 +226,19 @@ class PostgresRepository:
     def _copy_keys(self, cursor: psycopg.Cursor, table: str, items: Iterable[tuple[int, dict]],
                    specs: Iterable[IndexSpec] | None = None) -> None:
         """The key rows of ``items`` (id, document) in ``specs`` (default: every index of ``table``), by COPY."""
+        tally: Counter[tuple[int, str]] = Counter()
         with cursor.copy("COPY index_keys (idx, key, id, sort) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(["int2", "text", "int8", "text"])
             for i, d in items:
                 sort = self._sort_key(table, d)
                 for code, key in self._keys(table, d, specs):
                     copy.write_row((code, key, i, sort))
+                    if code in self._counted:
+                        tally[code, key] += 1
+        if tally:
+            cursor.execute("INSERT INTO key_counts SELECT * FROM unnest(%s::smallint[], %s::text[], %s::bigint[]) "
+                           "ON CONFLICT (idx, key) DO UPDATE SET n = key_counts.n + excluded.n",
+                           ([code for code, _ in tally], [key for _, key in tally], list(tally.values())))
 
     def _keys(self, table: str, document: dict, specs: Iterable[IndexSpec] | None = None) -> set[tuple[int, str]]:
         return {(self._codes[spec.name], key) for spec in (self._specs.get(table, ()) if specs is None else specs)
@@ -296,8 +314,10 @@ class PostgresRepository:
         return found
 
     def count_key(self, index: str, key: str) -> int:
-        return int(self._one("SELECT count(*) FROM index_keys WHERE idx = %s AND key = %s",
-                             (self._codes[index], key)) or 0)
+        code = self._codes[index]
+        counting = ("SELECT n FROM key_counts WHERE idx = %s AND key = %s" if code in self._counted else
+                    "SELECT count(*) FROM index_keys WHERE idx = %s AND key = %s")
+        return int(self._one(counting, (code, key)) or 0)
 
     def ids_after(self, table: str, after: int, limit: int) -> list[int]:
         return [row[0] for row in self._all("SELECT id FROM documents WHERE tbl = %s AND id > %s ORDER BY id "
@@ -351,6 +371,14 @@ class PostgresRepository:
 
     def _all(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
         return self._connections.run(sql, params)
+
+
+# What a change to key rows does to the counts of counted indexes: ``rows`` names the rows (idx, key) added or taken
+# away, one per document.
+_COUNTED_IN = ("INSERT INTO key_counts SELECT idx, key, 1 FROM {rows} WHERE idx = ANY(%(counted)s::smallint[]) "
+               "ON CONFLICT (idx, key) DO UPDATE SET n = key_counts.n + 1")
+_UNCOUNTED_IN = ("UPDATE key_counts c SET n = c.n - 1 FROM {rows} r WHERE c.idx = r.idx AND c.key = r.key "
+                 "AND r.idx = ANY(%(counted)s::smallint[])")
 
 
 def _json(document: Any) -> str:

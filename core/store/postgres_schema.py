@@ -3,7 +3,7 @@ one version on, and ``SCHEMA_VERSION`` is the last (a database past it is refuse
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 KEYS_PRIMARY = "PRIMARY KEY (idx, key, id) INCLUDE (sort)"
 # The documents under some keys (an agent's lookup), planned once per connection: planning the join each time
 # took longer than running it (0.5 ms of a lookup's 1.3). A generic plan is right for it, never for a prefix.
@@ -17,8 +17,9 @@ DOCUMENTS_UNDER = """
             ORDER BY d.id;
     END $$
 """
-# Each step is statements run in order, given the names of every index (``indexes``) and of the one holding the
-# sort key of its documents' table (``sort_indexes``; null for tables never listed in name order).
+# Each step is statements run in order, given the names of every index (``indexes``), of the one holding the sort
+# key of its documents' table (``sort_indexes``; null for tables never listed in name order), and of the indexes
+# whose keys' documents are counted (``counted``).
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("""
         CREATE TABLE contacts_schema (version integer NOT NULL);
@@ -88,6 +89,13 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # The people relationships name, an index of their own (the terminal UI suggests them): its rows are made from
     # the documents (``FILLED``). Programs before it would not keep them, so they refuse this schema.
     7: (),
+    # How many documents each key of a counted index has (a division's size: what an agent limited to divisions
+    # is shown as the count of the records they may see), kept with every change: counting ten million rows of a
+    # division took seconds.
+    8: ('CREATE TABLE key_counts (idx smallint NOT NULL, key text COLLATE "C" NOT NULL, n bigint NOT NULL, '
+        "PRIMARY KEY (idx, key))",
+        "INSERT INTO key_counts SELECT k.idx, k.key, count(*) FROM index_keys k JOIN key_indexes c ON c.code = k.idx "
+        "WHERE c.name = ANY(%(counted)s::text[]) GROUP BY k.idx, k.key"),
 }
 # Indexes added at a step, their rows made from the documents by the indexes' own functions once the database is
 # there (an index's keys are Python's to compute, not SQL's).
