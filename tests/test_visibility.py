@@ -8,6 +8,7 @@ import json
 import pytest
 
 from core.policy import Actor
+from core.store import postgres_listing
 from tests.conftest import open_directory
 from tests.test_cli import run
 
@@ -83,6 +84,22 @@ def test_people_suggested_for_a_relationship_are_those_of_organizations_one_sees
     directory.remove_relationship(ADMIN, both.id)
     assert directory.known_people(HOME_VIEWER) == ["Cy Home", "vic"]  # "Ann Both" looks after EMEA's only
     assert directory.known_people(ADMIN) == ["Ann Both", "Cy Home", "Quinn Abroad", "vic"]
+
+
+def test_a_limit_every_record_meets_lists_as_no_limit_and_a_record_beyond_it_stays_unseen(data_dir, monkeypatch):
+    monkeypatch.setattr(postgres_listing, "PAGE", 2)  # a server store reads these few as it would millions
+    directory = open_directory(data_dir, SETTINGS)
+    made = [directory.create(ADMIN, "contact", {"first_name": f"Al{n}", "last_name": "Home"}).id for n in range(3)]
+    listing = directory.browse(HOME_VIEWER, "contact")
+    assert listing.complete and listing.size() == 3  # known at once: no record's division to check on the way
+    assert directory.count(HOME_VIEWER, "contact") == 3
+    directory.create_division(ADMIN, "EMEA")
+    directory.create(ADMIN, "contact", {"first_name": "Em", "last_name": "Abroad", "division": "EMEA"})
+    listing = directory.browse(HOME_VIEWER, "contact")
+    assert listing.window(0, 10) == made and directory.count(HOME_VIEWER, "contact") == 3
+    assert [h.title for h in directory.search(HOME_VIEWER, "al").hits] == ["Al0 Home", "Al1 Home", "Al2 Home"]
+    assert directory.search(HOME_VIEWER, "abroad").hits == []
+    directory.close()
 
 
 def test_the_command_shows_the_contact_without_the_organization(linked, data_dir):

@@ -72,6 +72,15 @@ def visibility(kind: str, divisions: set[str] | None) -> Condition | None:
     return AnyOf(tuple(Key(f"{kind}.division", d) for d in sorted(divisions)))
 
 
+def limiting(repo: Repository, kind: str, divisions: set[str] | None) -> set[str] | None:
+    """``divisions``, or None when they hold every record of ``kind`` (one division, say, or all there are): for
+    records of that kind, a limit every one meets is none, and a list read without checking each record's division
+    jumps anywhere in it at once (counts, not records, are read to know)."""
+    if divisions is None or sum(repo.count_key(f"{kind}.division", d) for d in divisions) < repo.count(TABLES[kind]):
+        return divisions
+    return None
+
+
 def visible_only(repo: Repository, kind: str, ids: set[int], divisions: set[str] | None) -> set[int]:
     visible = visibility(kind, divisions)
     if visible is None or not ids:
@@ -134,7 +143,7 @@ def matching(repo: Repository, kind: str, query: str, region: str, divisions: se
     """What records of ``kind`` in ``divisions`` (None: all) match ``query``: all its words as prefixes, or its
     digits for a phone number (None: every record; blank matches everything). A record is found through a linked one
     only if that one is visible too."""
-    visible = visibility(kind, divisions)
+    visible = visibility(kind, limiting(repo, kind, divisions))  # linked records (of other kinds) keep theirs
     if not query.strip():
         return visible
     if looks_like_phone(query):
