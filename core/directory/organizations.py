@@ -54,7 +54,8 @@ class Organizations(Validation):
         named: set[str] = set()
         after: tuple[str, int] | None = None
         while found := self._repo.ordered_keys("relationship.user", after, 1):
-            user, after = found[0][0], (found[0][0], LARGEST_ID)  # on past this person's other relationships
+            user = found[0][0]
+            after = (user, LARGEST_ID)  # the next read starts past this person's other relationships
             if visible is None or self._repo.matching(
                     All((Key("relationship.user", user), Linked("relationship.organization", visible))), cap=0):
                 named.add(user)
