@@ -239,6 +239,9 @@ CONDITIONS = {
     "ids": Ids(frozenset({1, 2, 3, 5, 999})),
     "all of many": All((Prefix("contact.terms", "a"), Prefix("contact.terms", "le"))),
     "all, one few": All((Prefix("contact.terms", "le"), Key("contact.division", "Home"), Ids(frozenset(range(40))))),
+    # a few found, then checked one by one, most passing: a capped answer stops at the cap and one more
+    "a few found, most passing": All((Ids(frozenset(range(1, 21))), All((AnyOf((
+        Key("contact.division", "Home"), Key("contact.division", "EMEA"))),)))),
     "any": AnyOf((Prefix("contact.terms", "bo"), Linked("contact.organization", Key("organization.division", "EMEA")))),
     "a search as the service asks": All((AnyOf((Prefix("contact.terms", "an"), Linked(
         "contact.organization", All((Prefix("organization.terms", "an"), Key("organization.division", "Home")))))),

@@ -125,15 +125,24 @@ def key_rows(condition: Condition, codes: Codes, order: str | None = None, *, fi
     return f"SELECT {'d.id' if order is None else 'd.key, d.id'} FROM ({driver}) d WHERE {where}", (*params, *more)
 
 
+def flattened(condition: Condition) -> Condition:
+    """``condition`` with the parts of an ``All`` that are ``All`` themselves taken in as its own: the words of a
+    search and what one may see are parts alike."""
+    if not isinstance(condition, All):
+        return condition
+    return All(tuple(part for inner in map(flattened, condition.parts)
+                     for part in (inner.parts if isinstance(inner, All) else (inner,))))
+
+
 class Evaluator:
     """Answers conditions through ``run`` (a statement and its parameters → rows)."""
 
     def __init__(self, run: Run, codes: Codes):
         self._run, self._codes = run, codes
 
-    def narrow(self, condition: Condition, cap: int | None = None) -> set[int] | None:
+    def narrow(self, condition: Condition, cap: int | None = None, wanted: int | None = None) -> set[int] | None:
         """The ids matching ``condition`` if a part of it that must hold matches ``cap`` (``NARROW``) or fewer;
-        else None."""
+        else None. Given ``wanted``, once more than that many match, ``wanted + 1`` of them are enough."""
         cap = NARROW if cap is None else cap
         if isinstance(condition, Ids):
             return set(condition.ids) if len(condition.ids) <= cap else None
@@ -169,20 +178,24 @@ class Evaluator:
                 found = ids if found is None else found & ids  # two common names together: a hash each
         if found is None:
             return None
-        return self.among(All(tuple(checked)), found) if checked else found
+        return self.among(All(tuple(checked)), found, wanted) if checked else found
 
-    def among(self, condition: Condition, ids: set[int]) -> set[int]:
-        """Those of ``ids`` that match ``condition``."""
+    def among(self, condition: Condition, ids: set[int], wanted: int | None = None) -> set[int]:
+        """Those of ``ids`` that match ``condition`` (given ``wanted``, no more than ``wanted + 1`` of them: a broad
+        search needs only to know it is broad, and at a million contacts "o'brien" checked 91,000 O'Briens for a word
+        starting "o", 0.7 of the search's 0.75 s)."""
         if not ids or (isinstance(condition, All) and not condition.parts):
             return set(ids)
         where, params = predicate(condition, "i.id", self._codes)
-        rows = self._run(f"SELECT i.id FROM unnest(%s::bigint[]) AS i(id) WHERE {where}", (list(ids), *params))
+        limit = "" if wanted is None else f" LIMIT {int(wanted) + 1}"
+        rows = self._run(f"SELECT i.id FROM unnest(%s::bigint[]) AS i(id) WHERE {where}{limit}",
+                         (list(ids), *params))
         return {row[0] for row in rows}
 
     def matching(self, condition: Condition, cap: int | None) -> set[int]:
         """Every id matching ``condition``, or (when it is broad) at least ``cap + 1`` of them once more than
         ``cap`` match."""
-        found = self.narrow(condition, NARROW if cap is None else max(cap, NARROW))
+        found = self.narrow(flattened(condition), NARROW if cap is None else max(cap, NARROW), cap)
         return found if found is not None else self._first(condition, cap)
 
     def _first(self, condition: Condition, cap: int | None) -> set[int]:
@@ -209,9 +222,8 @@ class Evaluator:
         if isinstance(condition, AnyOf):
             parts = tuple(part for part in map(self.resolved, condition.parts) if part != AnyOf(()))
             return parts[0] if len(parts) == 1 else AnyOf(parts)
-        if isinstance(condition, All):  # flattened: the words of a search and what one may see are parts alike
-            return All(tuple(part for resolved in map(self.resolved, condition.parts)
-                             for part in (resolved.parts if isinstance(resolved, All) else (resolved,))))
+        if isinstance(condition, All):
+            return flattened(All(tuple(map(self.resolved, condition.parts))))
         return condition
 
     def listing(self, order: str, condition: Condition | None, total: Callable[[], int]) -> Listing:
