@@ -112,7 +112,7 @@ def key_rows(condition: Condition, codes: Codes, order: str | None = None, *, fi
         return _linked(condition, codes, columns("l."))
     if isinstance(condition, AnyOf):
         nothing = "NULL::bigint AS id" if order is None else "NULL AS key, NULL::bigint AS id"
-        parts = [key_rows(part, codes, order) for part in condition.parts] or [(f"SELECT {nothing} LIMIT 0", ())]
+        parts = [key_rows(part, codes, order) for part in condition.parts] or [(f"SELECT {nothing} WHERE FALSE", ())]
         return " UNION ALL ".join(f"({sql})" for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
     if not condition.parts:  # all of nothing: every document, as the order index lists them
         if order is None:
@@ -195,7 +195,10 @@ class Evaluator:
     def matching(self, condition: Condition, cap: int | None) -> set[int]:
         """Every id matching ``condition``, or (when it is broad) at least ``cap + 1`` of them once more than
         ``cap`` match."""
-        found = self.narrow(flattened(condition), NARROW if cap is None else max(cap, NARROW), cap)
+        condition = flattened(condition)
+        if cap is not None and not isinstance(condition, All):  # its first rows say whether it is broad
+            return self._first(condition, cap)
+        found = self.narrow(condition, NARROW if cap is None else max(cap, NARROW), cap)
         return found if found is not None else self._first(condition, cap)
 
     def _first(self, condition: Condition, cap: int | None) -> set[int]:
