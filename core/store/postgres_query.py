@@ -183,7 +183,7 @@ class Evaluator:
     def among(self, condition: Condition, ids: set[int], wanted: int | None = None) -> set[int]:
         """Those of ``ids`` that match ``condition`` (given ``wanted``, no more than ``wanted + 1`` of them: a broad
         search needs only to know it is broad; at a million contacts, checking all 91,000 O'Briens for a word starting
-        "o" made a search for "o'brien" take 0.8–0.9 s, 0.3 s stopping at the 1,001st)."""
+        "o" made a search for "o'brien" take 0.7–0.9 s, 0.3 s stopping at the 1,001st)."""
         if not ids or (isinstance(condition, All) and not condition.parts):
             return set(ids)
         where, params = predicate(condition, "i.id", self._codes)
